@@ -23,6 +23,11 @@ export interface ActionOptions {
   completeEvent?: string;
 }
 
+export interface EventListenerOptions {
+  /** Also the events dropped as noise (for the `raw` source of pbx-event). */
+  raw?: boolean;
+}
+
 export interface ActionListResult {
   response: AmiMessage;
   /** The list's items, between `EventList: start` and the `…Complete` event. */
@@ -46,8 +51,12 @@ export interface AmiConnectionApi {
   /** An action that answers with an event list (CoreShowChannels, …), collected. */
   actionList(action: AmiMessage, options?: ActionOptions): Promise<ActionListResult>;
 
-  /** Every AMI event, as parsed (repeated keys as arrays). Returns an unsubscribe function. */
-  onEvent(listener: (event: AmiMessage) => void): () => void;
+  /**
+   * Every AMI event, as parsed (repeated keys as arrays), except noise (RTCP, security
+   * events, Newexten) and the items of our own event lists. With `{ raw: true }` the noise
+   * is delivered too. Returns an unsubscribe function.
+   */
+  onEvent(listener: (event: AmiMessage) => void, options?: EventListenerOptions): () => void;
   /** Every state change. Returns an unsubscribe function. */
   onStatus(listener: (status: AmiStatus) => void): () => void;
   /** After each successful login (first connect and every reconnect): time to resync. */
