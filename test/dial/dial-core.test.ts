@@ -33,7 +33,7 @@ test('the OriginateResponse Reason decides the result', () => {
     assert.match(outcome.reason, /Reason/);
   }
   assert.match(originateOutcome(response('Failure', '8')).reason, /^congestion.*\(Reason 8\)$/);
-  assert.match(originateOutcome(response('Failure', '0')).reason, /could not be placed \(Reason 0\)/);
+  assert.match(originateOutcome(response('Failure', '0')).reason, /could not be placed.*\(Reason 0\)$/);
 });
 
 const listed = (Channel: string, Linkedid: string) => ({ Event: 'CoreShowChannel', Channel, Linkedid });
