@@ -19,6 +19,8 @@ export interface PbxSettings {
   extensionPattern: RegExp;
   trunkPattern: RegExp;
   recordName: 'template' | 'mixmonitor';
+  /** How the call correlator resolves the ambiguities of ami-reference.md §3.12 (docs/pbx-event.md). */
+  correlator: CorrelatorSettings;
   originateChannel: string;
   originateContext: string;
   /** seconds */
@@ -40,6 +42,40 @@ export const DEFAULT_PATTERNS = {
   extensionPattern: '^\\d{2,6}$',
   trunkPattern: '',
 } as const;
+
+/**
+ * The call correlator's options (ami-reference.md §3.12), set on `pbx-config` because they
+ * describe the PBX. Defaults suit FreePBX and a plain Asterisk alike.
+ */
+export interface CorrelatorSettings {
+  /** Which calls are `caller_type=originate`: our own pbx-dial ChannelIds, also those whose first DialBegin has no caller, or none. */
+  originateDetection: 'own+dest_only_dialbegin' | 'own' | 'off';
+  /** `last_dialed_exten` for a ring group / queue nobody answered: the number dialled (600) or the member rung last. */
+  groupLastDialed: 'called_number' | 'last_member';
+  /** `hangup_internal` for extensions that took part (`connected`) or also for those that only rang (`all`). */
+  hangupInternalFor: 'connected' | 'all';
+  /** Also emit `answer_internal` for the extension that picked a call up (after its `call_pickup`). */
+  pickupAlsoAnswerInternal: boolean;
+  /** A DialBegin in an answered call from a channel that left its bridge (AMI Redirect, FOP) is a transfer. */
+  detectRedirectTransfers: boolean;
+  /** Phone-native attended transfer (REFER): `synthesize` a dial + answer in the surviving call, or `merge_silently`. */
+  attendedNativeMode: 'synthesize' | 'merge_silently';
+  /** A dialled call whose channels all moved into another call gets an `endcall` (`emit`) or none (`suppress`). */
+  endcallOnMerge: 'emit' | 'suppress';
+  /** Calls that never dialled (IVR only, voicemail, feature codes) get `dial` + `endcall` when they end. */
+  emitDialForUndialedCalls: boolean;
+}
+
+export const DEFAULT_CORRELATOR_SETTINGS: Readonly<CorrelatorSettings> = {
+  originateDetection: 'own+dest_only_dialbegin',
+  groupLastDialed: 'called_number',
+  hangupInternalFor: 'connected',
+  pickupAlsoAnswerInternal: false,
+  detectRedirectTransfers: true,
+  attendedNativeMode: 'synthesize',
+  endcallOnMerge: 'emit',
+  emitDialForUndialedCalls: false,
+};
 
 export type RawSettings = Record<string, unknown>;
 
@@ -81,6 +117,30 @@ export function readSettings(raw: RawSettings, credentials: RawSettings = {}): P
   } catch {
     throw new Error(`timezone ${JSON.stringify(timezone)} is not a known IANA time zone`);
   }
+  const oneOf = <T extends string>(key: keyof CorrelatorSettings, allowed: readonly T[]): T => {
+    const value = text(key, DEFAULT_CORRELATOR_SETTINGS[key] as string);
+    if (!(allowed as readonly string[]).includes(value)) {
+      throw new Error(`${key} must be one of ${allowed.join(', ')}, not ${JSON.stringify(value)}`);
+    }
+    return value as T;
+  };
+  const bool = (key: keyof CorrelatorSettings): boolean => {
+    const value = raw[key];
+    if (value === undefined || value === null || value === '') return DEFAULT_CORRELATOR_SETTINGS[key] as boolean;
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    throw new Error(`${key} must be true or false, not ${JSON.stringify(value)}`);
+  };
+  const correlator: CorrelatorSettings = {
+    originateDetection: oneOf('originateDetection', ['own+dest_only_dialbegin', 'own', 'off'] as const),
+    groupLastDialed: oneOf('groupLastDialed', ['called_number', 'last_member'] as const),
+    hangupInternalFor: oneOf('hangupInternalFor', ['connected', 'all'] as const),
+    pickupAlsoAnswerInternal: bool('pickupAlsoAnswerInternal'),
+    detectRedirectTransfers: bool('detectRedirectTransfers'),
+    attendedNativeMode: oneOf('attendedNativeMode', ['synthesize', 'merge_silently'] as const),
+    endcallOnMerge: oneOf('endcallOnMerge', ['emit', 'suppress'] as const),
+    emitDialForUndialedCalls: bool('emitDialForUndialedCalls'),
+  };
   const host = text('host');
   const transport = text('transport', host ? 'ami' : 'http');
   if (transport !== 'ami' && transport !== 'http') throw new Error(`transport must be ami or http, not ${JSON.stringify(transport)}`);
@@ -104,6 +164,7 @@ export function readSettings(raw: RawSettings, credentials: RawSettings = {}): P
     extensionPattern: pattern('extensionPattern'),
     trunkPattern: pattern('trunkPattern'),
     recordName,
+    correlator,
     originateChannel: text('originateChannel', 'PJSIP/{{exten}}'),
     originateContext: text('originateContext', 'from-internal'),
     originateTimeout: integer('originateTimeout', 30, 1, 600),

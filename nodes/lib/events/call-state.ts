@@ -1,0 +1,132 @@
+import type { CallerType } from './pbx-event';
+import type { ChannelKind } from './channel-classifier';
+
+/**
+ * The correlator's memory: live channels (by Uniqueid) grouped into calls (by the Linkedid the
+ * call started with). Kept small on purpose — a few short strings per channel and call — so that
+ * thousands of live calls stay far below 4 KB each.
+ */
+
+/** One set of destinations dialled together: a single extension, a ring group, a queue's members. */
+export class DialBatch {
+  /** Internal extensions rung, in order (members behind Local channels included). */
+  readonly members: string[] = [];
+  /** Destinations still ringing. */
+  pending = 0;
+  /** A ring group / queue: several destinations, or destinations behind Local channels. */
+  grouped = false;
+  /** The extension whose answer (or pickup) ended this batch. */
+  answeredExten = '';
+  answered = false;
+
+  /** `groupExten`: what the caller dialled when it is an extension-like number (`600`, `700`). */
+  constructor(readonly groupExten: string) {}
+
+  addMember(exten: string): void {
+    if (exten !== '' && !this.members.includes(exten)) this.members.push(exten);
+    if (this.members.length > 1) this.grouped = true;
+  }
+}
+
+export class Channel {
+  /** The Linkedid of this channel's last snapshot (not necessarily its call's id: see Pickup). */
+  linkedid: string;
+  /** The call it belongs to now (re-homed on Linkedid changes, Pickup and native transfers). */
+  call!: Call;
+  /** The other half of a Local pair. */
+  localPeer: Channel | undefined = undefined;
+  /** The batch that dialled this channel. */
+  batch: DialBatch | undefined = undefined;
+  /** The batch this channel is dialling now (its DialBegins as caller). */
+  dialing: DialBatch | undefined = undefined;
+  /** The bridge it is in now, `""` when none. */
+  bridgeId = '';
+  /** The last internal extension it shared a bridge with (the transferer, for transfers without an event). */
+  bridgedExten = '';
+  /** Seen in a bridge at least once. */
+  wasBridged = false;
+  /** An internal extension that takes part in the call: it gets `hangup_internal`. */
+  tookPart = false;
+  /** answer_internal / answer_external / call_pickup was reported for this leg. */
+  answered = false;
+  /** This channel picked the call up (`Pickup` event): its DialEnd ANSWER is not an answer. */
+  pickedUp = false;
+  /** The first leg of a click-to-dial (the originating phone), or the Local channel that rings it. */
+  originateLeg = false;
+  /** Transfer variables seen on it (BLINDTRANSFER / TRANSFERERNAME): the transferer's extension. */
+  transferFrom: string | undefined = undefined;
+  /** Its dial attempt ended (DialEnd; a queue may repeat the CANCEL). */
+  dialEnded = false;
+  /** What it dialled and got answered by (resolves Local chains: `;1 → ;2 → PJSIP/105`). */
+  connectedTo: Channel | undefined = undefined;
+
+  constructor(
+    readonly uniqueid: string,
+    readonly name: string,
+    readonly kind: ChannelKind,
+    /** Extension number of an internal channel, or the target of a Local channel (`104`). */
+    readonly exten: string,
+    /** The name the PBX knows the extension by (CallerIDName on its first snapshot). */
+    public extenName: string,
+    readonly localHalf: 0 | 1 | 2,
+    linkedid: string,
+  ) {
+    this.linkedid = linkedid;
+  }
+}
+
+export type DialState = 'none' | 'pending' | 'emitted';
+
+export class Call {
+  readonly channels: Channel[] = [];
+  /** `''` only for a call first seen mid-flight until its caller is guessed. */
+  callerType: CallerType | '' = 'internal';
+  callerNum = '';
+  callerName = '';
+  calledNum = '';
+  /** Frozen at the first emitted event, so every event of the call carries the same name. */
+  recordName = '';
+  mixMonitorFile = '';
+  /** `pending`: a click-to-dial sent by another client, waiting for its number (OriginateResponse). */
+  dial: DialState = 'none';
+  /** First seen mid-flight (after a connect or reconnect): no `dial`, later events flagged. */
+  partial = false;
+  answered = false;
+  answeringExten = '';
+  /** The last batch that rang internal extensions: `last_dialed_exten` / `last_dial_answered`. */
+  lastInternalBatch: DialBatch | undefined = undefined;
+  /** A BlindTransfer waiting for the transferee's next DialBegin. */
+  transfer: { exten: string; target: string; untilMs: number } | undefined = undefined;
+  /** Every extension involved so far (caller, rung, answered, picker, transferer), for filters. */
+  readonly extensions: string[] = [];
+  /** Our own pbx-dial click-to-dial (registered before its Originate). */
+  ownOriginate = false;
+  /** Our own pbx-dial registration: the originating extension's name as the PBX knows it. */
+  originatorName = '';
+  /** The start as `ts` formats it, computed once. */
+  startedAt = '';
+  lastActivityMs: number;
+
+  constructor(
+    readonly id: string,
+    /** Epoch seconds of the call's start (from its id, else when first seen). */
+    readonly startEpochSeconds: number,
+    nowMs: number,
+  ) {
+    this.lastActivityMs = nowMs;
+  }
+
+  addExtension(exten: string): void {
+    if (exten !== '' && this.extensions.length < 32 && !this.extensions.includes(exten)) this.extensions.push(exten);
+  }
+
+  remove(channel: Channel): void {
+    const index = this.channels.indexOf(channel);
+    if (index !== -1) this.channels.splice(index, 1);
+  }
+
+  /** Whether the call's events are reported: it dialled, or it was found mid-flight. */
+  get reported(): boolean {
+    return this.dial === 'emitted' || this.partial;
+  }
+}
