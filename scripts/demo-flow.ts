@@ -167,26 +167,25 @@ export function demoFlow(ports: DemoPorts, login: DemoLogin): FlowNode[] {
 
 /**
  * Points an existing demo at the simulator's current ports (they may differ from the last
- * start); returns whether anything changed. Everything else in the flows stays as it is.
+ * start, e.g. with PBX_DEMO_AMI_PORT), changing only values that are still what the last
+ * start set: a user who pointed the demo at a real PBX keeps that. Returns whether anything
+ * changed.
  */
-export function alignDemoFlow(flows: FlowNode[], ports: DemoPorts): boolean {
+export function alignDemoFlow(flows: FlowNode[], previous: DemoPorts, current: DemoPorts): boolean {
   let changed = false;
-  const set = (id: string, key: string, value: string): void => {
+  const update = (id: string, key: string, before: string, after: string): void => {
     const node = flows.find((n) => n.id === id);
-    if (node && node[key] !== value) {
-      node[key] = value;
+    if (node && node[key] === before && before !== after) {
+      node[key] = after;
       changed = true;
     }
   };
+  const isUrl = (ports: DemoPorts): string => `http://127.0.0.1:${ports.nodeRedPort}${IS_PATH}`;
   const config = flows.find((n) => n.id === DEMO_IDS.config);
-  // Only while the demo still talks to the simulator: a user who pointed it at a real PBX keeps that.
-  if (config && config.host === '127.0.0.1') {
-    set(DEMO_IDS.config, 'port', String(ports.amiPort));
-    if (typeof config.httpUrl === 'string' && /^http:\/\/127\.0\.0\.1:\d+$/.test(config.httpUrl)) set(DEMO_IDS.config, 'httpUrl', ports.httpUrl);
+  if (config?.host === '127.0.0.1') {
+    update(DEMO_IDS.config, 'port', String(previous.amiPort), String(current.amiPort));
+    update(DEMO_IDS.config, 'httpUrl', previous.httpUrl, current.httpUrl);
   }
-  const notify = flows.find((n) => n.id === DEMO_IDS.notify);
-  if (notify && typeof notify.url === 'string' && notify.url.startsWith('http://127.0.0.1:') && notify.url.endsWith(IS_PATH)) {
-    set(DEMO_IDS.notify, 'url', `http://127.0.0.1:${ports.nodeRedPort}${IS_PATH}`);
-  }
+  update(DEMO_IDS.notify, 'url', isUrl(previous), isUrl(current));
   return changed;
 }

@@ -1,6 +1,7 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDemoPbx, DEMO_AMI_USER, type DemoPbx } from '../simulator/demo-pbx';
-import { alignDemoFlow, demoFlow, DEMO_IDS, type FlowNode } from './demo-flow';
+import { alignDemoFlow, demoFlow, DEMO_IDS, type DemoPorts, type FlowNode } from './demo-flow';
 import { prepareUserDir, PROJECT_ROOT } from './demo-user-dir';
 import { startNodeRed, type NodeRedProcess } from './node-red-process';
 
@@ -29,6 +30,17 @@ export interface Demo {
 }
 
 export const DEFAULT_USER_DIR = join(PROJECT_ROOT, '.node-red-demo');
+
+/** What the last start pointed the demo at (so that the next one changes only that). */
+const PORTS_FILE = 'pbx-demo-ports.json';
+
+function readPorts(userDir: string): DemoPorts | undefined {
+  try {
+    return JSON.parse(readFileSync(join(userDir, PORTS_FILE), 'utf8')) as DemoPorts;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The whole demo: a simulated PBX on 127.0.0.1 making calls, a Node-RED with this package
@@ -59,15 +71,17 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     await pbx.close();
   };
   try {
-    const ports = { amiPort: pbx.amiPort, httpUrl: pbx.httpUrl, nodeRedPort: nodeRed.port };
+    const ports: DemoPorts = { amiPort: pbx.amiPort, httpUrl: pbx.httpUrl, nodeRedPort: nodeRed.port };
     const flows = await getFlows(nodeRed.url);
+    const previous = readPorts(userDir);
     if (flows.length === 0) {
       await deployFlows(nodeRed.url, demoFlow(ports, DEMO_AMI_USER));
       say('deployed the demo flow');
-    } else if (flows.some((node) => node.id === DEMO_IDS.tab) && alignDemoFlow(flows, ports)) {
+    } else if (previous && flows.some((node) => node.id === DEMO_IDS.tab) && alignDemoFlow(flows, previous, ports)) {
       await deployFlows(nodeRed.url, flows);
       say('pointed the demo flow at the simulated PBX');
     }
+    writeFileSync(join(userDir, PORTS_FILE), `${JSON.stringify(ports, null, 2)}\n`);
   } catch (err) {
     await stop();
     throw err;
