@@ -387,7 +387,7 @@ export class AmiConnection implements AmiConnectionApi {
         this.failPending(() => new AmiNotConnectedError(`AMI connection lost: ${err.message}`));
         if (err instanceof AmiAuthError || err instanceof UnsafeAmiValueError) {
           // A username or secret with a line break can never log in either: same slow retry.
-          const reason = err instanceof AmiAuthError ? `login refused: ${err.message}` : `credentials not usable: ${err.message}`;
+          const reason = err instanceof AmiAuthError ? err.message : `credentials not usable: ${err.message}`;
           this.setStatus({ state: 'auth_failed', reason });
           this.logOnce('warn', `AMI login to ${this.address} as ${options.username} refused (${err.message}); retrying every minute or so`);
           this.scheduleRetry(Math.max(options.authRetryMs, this.backoff()));
