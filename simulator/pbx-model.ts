@@ -14,7 +14,7 @@
  *   model.setNumber('0612345678', { outcome: 'answer', talkMs: null });   answer | busy | no_answer | congestion
  *   await model.originate({ channel: 'PJSIP/101', context: 'from-internal', exten: '0612345678' });
  *   model.placeCall('102', '0612345679');      a call a phone makes (as in ami_hangup)
- *   model.hangupExtension('101');              what the vendor API's /hangup does
+ *   model.hangupExtension('101');              what the vendor API's /hangup does (returns the channel count)
  *   model.liveChannels / model.callCount / await model.whenIdle()
  *   model.close()                              cancels every timer (tests must end cleanly)
  *
@@ -75,6 +75,8 @@ export interface PbxTiming {
   /** The dialplan's Dial() ring timeouts: RINGTIME_INT 15 s and RINGTIME_OUT 25 s. */
   extensionRingTimeoutMs: number;
   trunkRingTimeoutMs: number;
+  /** How long after a Hangup action the call comes down (default 10 ms). */
+  hangupMs: number;
 }
 
 export interface PbxModelOptions {
@@ -132,6 +134,8 @@ class SimCall {
   /** Channels running dialplan, which get a SoftHangupRequest when their peer hangs up. */
   readonly runners = new Set<SimChannel>();
   ended = false;
+  /** A Hangup action was accepted; the call comes down after `timing.hangupMs`. */
+  hangupRequested = false;
   originate: { request: OriginateRequest; respond: (report: OriginateReport) => void; decided: boolean; cidNum: string; cidName: string } | null = null;
   private readonly wakers = new Set<() => void>();
 
@@ -179,7 +183,7 @@ export class PbxModel extends EventEmitter {
   constructor(options: PbxModelOptions = {}) {
     super();
     for (const endpoint of options.endpoints ?? PBX_ENDPOINTS) this.endpoints.set(endpoint.exten, endpoint);
-    this.timing = { ringMs: 2000, remoteRingMs: 3000, talkMs: 6000, extensionRingTimeoutMs: 15_000, trunkRingTimeoutMs: 25_000, ...options.timing };
+    this.timing = { ringMs: 2000, remoteRingMs: 3000, talkMs: 6000, extensionRingTimeoutMs: 15_000, trunkRingTimeoutMs: 25_000, hangupMs: 10, ...options.timing };
     this.ids = options.ids ?? new AsteriskCounters(1);
     this.clock = options.clock ?? Date.now;
   }
@@ -314,14 +318,29 @@ export class PbxModel extends EventEmitter {
       }
       const matching = this.liveChannels.filter((channel) => pattern.test(channel.name));
       session.success(action, { Message: `${matching.length} channels hung up` });
-      for (const channel of matching) if (!channel.hungUp) this.hangupChannel(channel, cause, 'ami');
+      for (const channel of matching) this.requestHangup(channel, cause);
       return;
     }
     const channel = this.channelsByName.get(name);
     if (!channel) return session.error(action, 'No such channel');
     // Asterisk answers first; the events of the hangup follow (ami_hangup.ami).
     session.success(action, { Message: 'Channel Hungup' });
-    this.hangupChannel(channel, cause, 'ami');
+    this.requestHangup(channel, cause);
+  }
+
+  /**
+   * A soft hangup, as the Hangup action does: the call comes down a moment later, and until
+   * then its other channels still exist (a Hangup for them succeeds too, as on Asterisk).
+   */
+  private requestHangup(channel: SimChannel, cause: number): void {
+    const call = this.callOf.get(channel);
+    if (!call || call.hangupRequested) return;
+    call.hangupRequested = true;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.hangupChannel(channel, cause, 'ami');
+    }, this.timing.hangupMs);
+    this.timers.add(timer);
   }
 
   private onShowEndpoint(action: AmiMessage, session: AmiSession): void {
@@ -392,20 +411,15 @@ export class PbxModel extends EventEmitter {
   /** Hangs up every channel of an extension (device and Local helpers); returns how many. */
   hangupExtension(exten: string): number {
     const mine = this.liveChannels.filter((channel) => channel.name.startsWith(`PJSIP/${exten}-`) || channel.name.startsWith(`Local/${exten}@`));
-    let count = 0;
-    for (const channel of mine) {
-      if (channel.hungUp) continue;
-      count++;
-      this.hangupChannel(channel, 16, 'ami');
-    }
-    return count;
+    for (const channel of mine) this.requestHangup(channel, 16);
+    return mine.length;
   }
 
   /** Hangs up one channel by name, as the AMI Hangup action does; false if there is none. */
   hangup(name: string, cause = 16): boolean {
     const channel = this.channelsByName.get(name);
     if (!channel) return false;
-    this.hangupChannel(channel, cause, 'ami');
+    this.requestHangup(channel, cause);
     return true;
   }
 

@@ -11,7 +11,7 @@
  *   const api = await VendorHttpServer.start({ model, auth: { user: 'crm', password: 's3cret' } });
  *   api.url                      http://127.0.0.1:<port>
  *   api.requests                 every request: method, path, query, authorized
- *   api.failNext(503, 'busy')    the next request gets this answer (error paths in tests)
+ *   api.answerNext(503, 'busy')  the next request gets this answer instead (error paths in tests)
  *   await api.close()
  */
 import * as http from 'node:http';
@@ -45,7 +45,7 @@ const EXTEN = /^[0-9A-Za-z_.-]{1,32}$/;
 export class VendorHttpServer {
   readonly requests: VendorRequest[] = [];
   private readonly server: http.Server;
-  private readonly failures: { status: number; body: string }[] = [];
+  private readonly scripted: { status: number; body: string; contentType: string }[] = [];
   private originates = 0;
 
   private constructor(private readonly options: VendorHttpServerOptions) {
@@ -69,9 +69,9 @@ export class VendorHttpServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** The next request is answered with this status and body, whatever it asks. */
-  failNext(status: number, body = ''): void {
-    this.failures.push({ status, body });
+  /** The next request is answered with this status and body, whatever it asks (and nothing is done). */
+  answerNext(status: number, body = '', contentType = 'text/plain; charset=utf-8'): void {
+    this.scripted.push({ status, body, contentType });
   }
 
   async close(): Promise<void> {
@@ -89,8 +89,8 @@ export class VendorHttpServer {
       res.end(body);
     };
     if (!authorized) return reply(401, 'Unauthorized', { 'WWW-Authenticate': 'Basic realm="PBX"' });
-    const failure = this.failures.shift();
-    if (failure) return reply(failure.status, failure.body);
+    const scripted = this.scripted.shift();
+    if (scripted) return reply(scripted.status, scripted.body, { 'Content-Type': scripted.contentType });
     if (req.method !== 'GET') return reply(405, 'Method Not Allowed', { Allow: 'GET' });
     const { model } = this.options;
     if (target.pathname === '/dial') {
