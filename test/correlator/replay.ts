@@ -112,3 +112,49 @@ function normaliseHangupPairs(got: Record<string, string>[], wanted: ExpectedEve
   }
   return result;
 }
+
+/**
+ * A recording as if it happened again as call number `copy`: every Uniqueid/Linkedid, channel
+ * name and bridge id gets a suffix of its own, so copies can run one after another or at once.
+ */
+export function renumber(events: AmiMessage[], copy: number): AmiMessage[] {
+  const tag = `x${copy}`;
+  return events.map((message) => {
+    const out: AmiMessage = {};
+    for (const [key, value] of Object.entries(message)) {
+      out[key] = typeof value === 'string' ? renumberValue(key, value, tag) : value.map((item) => renumberValue(key, item, tag));
+    }
+    return out;
+  });
+}
+
+const CALL_ID = /\b(\d{9,11}\.\d+|c2d-\d{9,11})\b/g;
+const CHANNEL_SUFFIX = /-([0-9a-f]{8})\b/g;
+
+function renumberValue(key: string, value: string, tag: string): string {
+  if (/(?:Uniqueid|Linkedid)$/i.test(key)) return value.replace(CALL_ID, `$1${tag}`);
+  if (/Channel$|^Value$|^Interface$/.test(key)) return value.replace(CHANNEL_SUFFIX, `-$1${tag}`);
+  if (/BridgeUniqueid$/.test(key)) return `${value}-${tag}`;
+  return value;
+}
+
+/** The expected events of a renumbered copy. */
+export function renumberExpected(expected: ExpectedEvent[], copy: number): ExpectedEvent[] {
+  return expected.map((event) => ({ ...event, call_id: event.call_id.replace(CALL_ID, `$1x${copy}`) }));
+}
+
+/** Several event lists merged one event at a time, each list keeping its own order. */
+export function interleave(lists: AmiMessage[][]): AmiMessage[] {
+  const out: AmiMessage[] = [];
+  const positions = lists.map(() => 0);
+  let left = lists.reduce((sum, list) => sum + list.length, 0);
+  while (left > 0) {
+    for (let i = 0; i < lists.length; i++) {
+      if (positions[i] < lists[i].length) {
+        out.push(lists[i][positions[i]++]);
+        left--;
+      }
+    }
+  }
+  return out;
+}

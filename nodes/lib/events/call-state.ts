@@ -7,6 +7,15 @@ import type { ChannelKind } from './channel-classifier';
  * thousands of live calls stay far below 4 KB each.
  */
 
+/**
+ * A copy of a string that does not keep the AMI frame it was cut from alive: V8 keeps substrings
+ * of 13+ characters as views into their parent, so a stored Uniqueid would otherwise hold a whole
+ * event's text in memory for as long as the call lasts.
+ */
+export function own(value: string): string {
+  return value.length < 13 ? value : (' ' + value).slice(1);
+}
+
 /** One set of destinations dialled together: a single extension, a ring group, a queue's members. */
 export class DialBatch {
   /** Internal extensions rung, in order (members behind Local channels included). */
@@ -28,6 +37,14 @@ export class DialBatch {
   }
 }
 
+/** Channel facts kept as bits of one number: thousands of live channels stay small. */
+const WAS_BRIDGED = 1;
+const TOOK_PART = 2;
+const ANSWERED = 4;
+const PICKED_UP = 8;
+const ORIGINATE_LEG = 16;
+const DIAL_ENDED = 32;
+
 export class Channel {
   /** The Linkedid of this channel's last snapshot (not necessarily its call's id: see Pickup). */
   linkedid: string;
@@ -43,22 +60,11 @@ export class Channel {
   bridgeId = '';
   /** The last internal extension it shared a bridge with (the transferer, for transfers without an event). */
   bridgedExten = '';
-  /** Seen in a bridge at least once. */
-  wasBridged = false;
-  /** An internal extension that takes part in the call: it gets `hangup_internal`. */
-  tookPart = false;
-  /** answer_internal / answer_external / call_pickup was reported for this leg. */
-  answered = false;
-  /** This channel picked the call up (`Pickup` event): its DialEnd ANSWER is not an answer. */
-  pickedUp = false;
-  /** The first leg of a click-to-dial (the originating phone), or the Local channel that rings it. */
-  originateLeg = false;
   /** Transfer variables seen on it (BLINDTRANSFER / TRANSFERERNAME): the transferer's extension. */
   transferFrom: string | undefined = undefined;
-  /** Its dial attempt ended (DialEnd; a queue may repeat the CANCEL). */
-  dialEnded = false;
   /** What it dialled and got answered by (resolves Local chains: `;1 → ;2 → PJSIP/105`). */
   connectedTo: Channel | undefined = undefined;
+  private flags = 0;
 
   constructor(
     readonly uniqueid: string,
@@ -73,6 +79,58 @@ export class Channel {
   ) {
     this.linkedid = linkedid;
   }
+
+  /** Seen in a bridge at least once. */
+  get wasBridged(): boolean {
+    return (this.flags & WAS_BRIDGED) !== 0;
+  }
+  set wasBridged(value: boolean) {
+    this.set(WAS_BRIDGED, value);
+  }
+
+  /** An internal extension that takes part in the call: it gets `hangup_internal`. */
+  get tookPart(): boolean {
+    return (this.flags & TOOK_PART) !== 0;
+  }
+  set tookPart(value: boolean) {
+    this.set(TOOK_PART, value);
+  }
+
+  /** answer_internal / answer_external / call_pickup was reported for this leg. */
+  get answered(): boolean {
+    return (this.flags & ANSWERED) !== 0;
+  }
+  set answered(value: boolean) {
+    this.set(ANSWERED, value);
+  }
+
+  /** This channel picked the call up (`Pickup` event): its DialEnd ANSWER is not an answer. */
+  get pickedUp(): boolean {
+    return (this.flags & PICKED_UP) !== 0;
+  }
+  set pickedUp(value: boolean) {
+    this.set(PICKED_UP, value);
+  }
+
+  /** The first leg of a click-to-dial (the originating phone), or the Local channel that rings it. */
+  get originateLeg(): boolean {
+    return (this.flags & ORIGINATE_LEG) !== 0;
+  }
+  set originateLeg(value: boolean) {
+    this.set(ORIGINATE_LEG, value);
+  }
+
+  /** Its dial attempt ended (DialEnd; a queue may repeat the CANCEL). */
+  get dialEnded(): boolean {
+    return (this.flags & DIAL_ENDED) !== 0;
+  }
+  set dialEnded(value: boolean) {
+    this.set(DIAL_ENDED, value);
+  }
+
+  private set(bit: number, value: boolean): void {
+    this.flags = value ? this.flags | bit : this.flags & ~bit;
+  }
 }
 
 export type DialState = 'none' | 'pending' | 'emitted';
@@ -86,7 +144,8 @@ export class Call {
   calledNum = '';
   /** Frozen at the first emitted event, so every event of the call carries the same name. */
   recordName = '';
-  mixMonitorFile = '';
+  /** `recordName: mixmonitor`: the recording's name from MIXMONITOR_FILENAME. */
+  mixMonitorName = '';
   /** `pending`: a click-to-dial sent by another client, waiting for its number (OriginateResponse). */
   dial: DialState = 'none';
   /** First seen mid-flight (after a connect or reconnect): no `dial`, later events flagged. */
@@ -103,8 +162,6 @@ export class Call {
   ownOriginate = false;
   /** Our own pbx-dial registration: the originating extension's name as the PBX knows it. */
   originatorName = '';
-  /** The start as `ts` formats it, computed once. */
-  startedAt = '';
   lastActivityMs: number;
 
   constructor(

@@ -2,7 +2,7 @@ import type { AmiMessage, AmiValue } from '../ami/message';
 import type { CorrelatorSettings, PbxSettings } from '../settings';
 import { makePbxEvent, flag, type PbxEvent, type PbxEventName } from './pbx-event';
 import { ChannelClassifier, dialStringNumber, endpointOf, localPairName } from './channel-classifier';
-import { Call, Channel, DialBatch } from './call-state';
+import { Call, Channel, DialBatch, own } from './call-state';
 import { ZonedTime, epochSecondsFromCallId, parseAmiTimestamp } from './zoned-time';
 import { mixMonitorRecordName, templateRecordName } from './record-name';
 import { calledFromChannelList, readChannelListItem, type ChannelListItem } from './resync';
@@ -231,7 +231,7 @@ export class CallCorrelator {
         if (channel === undefined) continue;
         channel.call.lastActivityMs = nowMs;
         if (item.bridgeId !== '') {
-          channel.bridgeId = item.bridgeId;
+          channel.bridgeId = own(item.bridgeId);
           channel.wasBridged = true;
         }
         if (!known && channel.call.partial) newCalls.add(channel.call);
@@ -297,7 +297,9 @@ export class CallCorrelator {
     const call = channel.call;
     switch (variable) {
       case 'MIXMONITOR_FILENAME':
-        if (call.mixMonitorFile === '' && value !== '') call.mixMonitorFile = value;
+        if (call.mixMonitorName === '' && value !== '' && this.recordNameSource === 'mixmonitor') {
+          call.mixMonitorName = own(mixMonitorRecordName(value));
+        }
         break;
       case 'BLINDTRANSFER':
       case 'TRANSFERERNAME':
@@ -306,7 +308,7 @@ export class CallCorrelator {
         break;
       default:
         // FreePBX's ext-did sets the DID when the trunk did not put it in the Exten.
-        if (call.dial === 'none' && call.callerType === 'external' && call.calledNum === '') call.calledNum = value;
+        if (call.dial === 'none' && call.callerType === 'external' && call.calledNum === '') call.calledNum = own(value);
     }
   }
 
@@ -317,10 +319,7 @@ export class CallCorrelator {
       if (leg !== undefined) this.onOriginateLegDial(leg);
       return;
     }
-    const caller = this.ensureChannel(
-      callerUid, str(m.Linkedid), str(m.Channel), str(m.Context),
-      str(m.CallerIDNum), str(m.CallerIDName), '', false,
-    );
+    const caller = this.callerChannel(m);
     const dest = this.destChannel(m);
     if (caller === undefined || dest === undefined) return;
     const call = caller.call;
@@ -360,7 +359,7 @@ export class CallCorrelator {
     if (!call.reported) {
       if (call.calledNum === '') {
         // A click-to-dial's second leg dials what the Originate asked for; chan_sip may show `s`.
-        call.calledNum = dialledExten(str(m.Exten)) || this.dialTarget(dest, str(m.DialString));
+        call.calledNum = own(dialledExten(str(m.Exten)) || this.dialTarget(dest, str(m.DialString)));
       }
       this.emitDial(call, ts, '', call.calledNum);
     } else if (transfer !== undefined) {
@@ -409,10 +408,8 @@ export class CallCorrelator {
   }
 
   private onDialEnd(m: AmiMessage): void {
-    const dest = this.channels.get(str(m.DestUniqueid));
+    const dest = this.destChannel(m);
     if (dest === undefined) return;
-    const destLinkedid = str(m.DestLinkedid);
-    if (destLinkedid !== '' && destLinkedid !== dest.linkedid) this.rehome(dest, destLinkedid);
     const call = dest.call;
     call.lastActivityMs = this.nowMs();
     if (!dest.dialEnded) {
@@ -420,7 +417,7 @@ export class CallCorrelator {
       if (dest.batch !== undefined && dest.batch.pending > 0) dest.batch.pending--;
     }
     if (m.DialStatus !== 'ANSWER') return;
-    const caller = this.channels.get(str(m.Uniqueid));
+    const caller = str(m.Uniqueid) === '' ? undefined : this.callerChannel(m);
     if (caller !== undefined) caller.connectedTo = dest;
     if (dest.originateLeg) {
       // The originating phone picked up: not an answer event, but it takes part from now on.
@@ -442,9 +439,10 @@ export class CallCorrelator {
   }
 
   private onBridgeEnter(m: AmiMessage): void {
-    const channel = this.touch(m);
+    const channel = this.callerChannel(m);
     if (channel === undefined) return;
-    const bridgeId = str(m.BridgeUniqueid);
+    channel.call.lastActivityMs = this.nowMs();
+    const bridgeId = own(str(m.BridgeUniqueid));
     channel.bridgeId = bridgeId;
     channel.wasBridged = true;
     for (const other of channel.call.channels) {
@@ -466,15 +464,12 @@ export class CallCorrelator {
     const call = channel.call;
     // An inbound call whose trunk sent no caller ID at first (DAHDI pre-ring): take the first one.
     if (call.dial !== 'none' || channel.uniqueid !== call.id || channel.kind !== 'trunk' || call.callerNum !== '') return;
-    call.callerNum = clean(str(m.CallerIDNum));
-    if (call.callerName === '') call.callerName = clean(str(m.CallerIDName));
+    call.callerNum = own(clean(str(m.CallerIDNum)));
+    if (call.callerName === '') call.callerName = own(unescape(clean(str(m.CallerIDName))));
   }
 
   private onPickup(m: AmiMessage): void {
-    const picker = this.ensureChannel(
-      str(m.Uniqueid), str(m.Linkedid), str(m.Channel), str(m.Context),
-      str(m.CallerIDNum), str(m.CallerIDName), '', false,
-    );
+    const picker = this.callerChannel(m);
     const target = this.channels.get(str(m.TargetUniqueid));
     const call = target?.call ?? this.calls.get(str(m.TargetLinkedid));
     if (picker === undefined || call === undefined) return;
@@ -515,7 +510,7 @@ export class CallCorrelator {
     const call = transferee?.call ?? this.calls.get(str(m.TransfereeLinkedid)) ?? transferer?.call;
     if (call === undefined) return;
     const exten = transferer === undefined ? '' : extenOf(transferer);
-    call.transfer = { exten, target: str(m.Extension), untilMs: this.nowMs() + this.transferWindowMs };
+    call.transfer = { exten, target: own(str(m.Extension)), untilMs: this.nowMs() + this.transferWindowMs };
   }
 
   private onAttendedTransfer(m: AmiMessage): void {
@@ -548,7 +543,7 @@ export class CallCorrelator {
       );
     }
     if (call === undefined || call.dial !== 'pending') return;
-    call.calledNum = dialledExten(str(m.Exten));
+    call.calledNum = own(dialledExten(str(m.Exten)));
     this.emitPendingDial(call, this.eventMicros(m));
   }
 
@@ -562,6 +557,18 @@ export class CallCorrelator {
     if (linkedid !== '' && linkedid !== channel.linkedid) this.rehome(channel, linkedid);
     channel.call.lastActivityMs = this.nowMs();
     return channel;
+  }
+
+  /**
+   * The channel of an event's main snapshot, created if unknown: events of a call already under
+   * way when we connected still count (the call is flagged partial). Not for Hangup: a channel
+   * that only shows up to leave must not open a call.
+   */
+  private callerChannel(m: AmiMessage): Channel | undefined {
+    return this.ensureChannel(
+      str(m.Uniqueid), str(m.Linkedid), str(m.Channel), str(m.Context),
+      str(m.CallerIDNum), str(m.CallerIDName), '', false,
+    );
   }
 
   private destChannel(m: AmiMessage): Channel | undefined {
@@ -587,8 +594,8 @@ export class CallCorrelator {
     // A call whose first channel we did not see being created was already under way.
     if (call === undefined) call = this.createCall(callId, !(isNewchannel && uniqueid === callId));
     const kind = this.classifier.classify(name, context, clean(callerIdNum));
-    const channel = new Channel(uniqueid, name, kind.kind, kind.exten, unescape(clean(callerIdName)), kind.localHalf, callId);
-    this.channels.set(uniqueid, channel);
+    const channel = new Channel(uniqueid === call.id ? call.id : own(uniqueid), own(name), kind.kind, own(kind.exten), own(unescape(clean(callerIdName))), kind.localHalf, call.id);
+    this.channels.set(channel.uniqueid, channel);
     channel.call = call;
     call.channels.push(channel);
     if (kind.localHalf !== 0) this.pairLocal(channel, call);
@@ -598,8 +605,8 @@ export class CallCorrelator {
 
   private createCall(callId: string, partial: boolean): Call {
     const nowMs = this.nowMs();
-    const call = new Call(callId, epochSecondsFromCallId(callId) ?? Math.floor(nowMs / 1000), nowMs);
-    this.calls.set(callId, call);
+    const call = new Call(own(callId), epochSecondsFromCallId(callId) ?? Math.floor(nowMs / 1000), nowMs);
+    this.calls.set(call.id, call);
     const entry = this.registrations.get(callId);
     if (entry !== undefined) {
       this.registrations.delete(callId);
@@ -639,7 +646,7 @@ export class CallCorrelator {
         call.callerType = 'internal';
         call.callerNum = channel.exten;
         call.callerName = channel.extenName;
-        call.calledNum = dialledExten(exten);
+        call.calledNum = own(dialledExten(exten));
         channel.tookPart = true;
         call.addExtension(channel.exten);
         break;
@@ -652,9 +659,9 @@ export class CallCorrelator {
         break;
       default:
         call.callerType = 'external';
-        call.callerNum = clean(callerIdNum);
-        call.callerName = unescape(clean(callerIdName));
-        call.calledNum = dialledExten(exten);
+        call.callerNum = own(clean(callerIdNum));
+        call.callerName = own(unescape(clean(callerIdName)));
+        call.calledNum = own(dialledExten(exten));
     }
   }
 
@@ -671,7 +678,7 @@ export class CallCorrelator {
 
   /** A channel's Linkedid changed (a bridge unified two calls): it moves to that call. */
   private rehome(channel: Channel, linkedid: string): void {
-    channel.linkedid = linkedid;
+    channel.linkedid = own(linkedid);
     const from = channel.call;
     if (from.id === linkedid) return;
     const to = this.calls.get(linkedid) ?? this.createCall(linkedid, true);
@@ -790,7 +797,7 @@ export class CallCorrelator {
     ) {
       return current;
     }
-    const batch = new DialBatch(groupExten);
+    const batch = new DialBatch(own(groupExten));
     caller.dialing = batch;
     return batch;
   }
@@ -904,17 +911,17 @@ export class CallCorrelator {
 
   private recordNameOf(call: Call): string {
     if (call.recordName === '') {
-      call.recordName =
-        this.recordNameSource === 'mixmonitor' && call.mixMonitorFile !== ''
-          ? mixMonitorRecordName(call.mixMonitorFile)
-          : templateRecordName(this.time, call.startEpochSeconds, call.callerNum, call.calledNum);
+      call.recordName = own(
+        call.mixMonitorName !== ''
+          ? call.mixMonitorName
+          : templateRecordName(this.time, call.startEpochSeconds, call.callerNum, call.calledNum),
+      );
     }
     return call.recordName;
   }
 
   private startedAt(call: Call): string {
-    if (call.startedAt === '') call.startedAt = this.time.formatTimestamp(call.startEpochSeconds * 1e6);
-    return call.startedAt;
+    return this.time.formatTimestamp(call.startEpochSeconds * 1e6);
   }
 
   // ---- resync -----------------------------------------------------------------------------
@@ -924,7 +931,7 @@ export class CallCorrelator {
     // The caller (if its first channel is still there) was taken from it as for any first channel.
     const first = listed.get(call.id);
     if (first !== undefined && call.calledNum === '') {
-      call.calledNum = calledFromChannelList(first, this.internalContexts, this.externalContexts);
+      call.calledNum = own(calledFromChannelList(first, this.internalContexts, this.externalContexts));
     }
     for (const channel of call.channels) {
       const item = listed.get(channel.uniqueid);
@@ -937,6 +944,12 @@ export class CallCorrelator {
           channel.tookPart = true;
           call.answeringExten = channel.exten;
           call.addExtension(channel.exten);
+          const batch = new DialBatch('');
+          batch.addMember(channel.exten);
+          batch.answered = true;
+          batch.answeredExten = channel.exten;
+          channel.batch = batch;
+          call.lastInternalBatch = batch;
         }
       }
     }
@@ -950,8 +963,8 @@ export class CallCorrelator {
 
   private readChanVariables(call: Call, value: AmiValue): void {
     for (const entry of typeof value === 'string' ? [value] : value) {
-      if (entry.startsWith('MIXMONITOR_FILENAME=') && call.mixMonitorFile === '') {
-        call.mixMonitorFile = entry.slice('MIXMONITOR_FILENAME='.length);
+      if (entry.startsWith('MIXMONITOR_FILENAME=') && call.mixMonitorName === '' && this.recordNameSource === 'mixmonitor') {
+        call.mixMonitorName = own(mixMonitorRecordName(entry.slice('MIXMONITOR_FILENAME='.length)));
       }
     }
   }
