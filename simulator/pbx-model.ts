@@ -646,6 +646,16 @@ export class PbxModel extends EventEmitter {
     if (!call || call.ended || initiator.hungUp) return;
     call.end();
     const tech: AmiMessage = techCause ? { TechCause: techCause } : {};
+    const others = call.live.filter((channel) => channel !== initiator).reverse();
+    const softHangups = (): void => {
+      for (const runner of call.runners) {
+        if (runner !== initiator && !runner.hungUp) this.send('SoftHangupRequest', { ...runner.snapshot(), Cause: '16' });
+      }
+    };
+    // When the far end hangs up, Asterisk's threads race: originate_click2dial_answered shows
+    // the caller's SoftHangupRequest before BridgeDestroy and its Hangup first, outbound_answered
+    // the far end's Hangup first. The model plays each kind of call as it was recorded.
+    const farEndFirst = how === 'remote' && !call.originate;
     if (how === 'remote') this.send('HangupRequest', { ...initiator.snapshot(), Cause: String(cause), ...tech });
     for (const [bridgeId, members] of call.bridges) {
       const order = members.includes(initiator) ? [initiator, ...members.filter((m) => m !== initiator)] : [...members];
@@ -655,23 +665,29 @@ export class PbxModel extends EventEmitter {
         member.bridgeId = '';
         this.send('BridgeLeave', { ...this.bridgeBlock(bridgeId, left), ...member.snapshot() });
       }
+      if (how === 'remote' && !farEndFirst) softHangups();
       this.send('BridgeDestroy', this.bridgeBlock(bridgeId, 0));
     }
+    const bridged = call.bridges.size > 0;
     call.bridges.clear();
     for (const dial of [...call.dials]) {
       this.dialEnd(call, dial.caller, dial.dest, dial.dest === initiator ? dialStatusForCause(cause) : 'CANCEL');
     }
     if (how === 'ami' || how === 'dialplan') this.send('SoftHangupRequest', { ...initiator.snapshot(), Cause: String(how === 'dialplan' ? 16 : cause), ...tech });
-    for (const runner of call.runners) {
-      if (runner !== initiator && !runner.hungUp) this.send('SoftHangupRequest', { ...runner.snapshot(), Cause: '16' });
-    }
     // An originated phone hung up before the PBX decided: Reason 1 (hangup).
     call.originate?.respond({ response: 'Failure', reason: 1, channel: call.originate.request.channel, uniqueid: '<unknown>' });
-    const others = call.live.filter((channel) => channel !== initiator).reverse();
-    for (const channel of others) this.hangupOne(call, channel, 16);
-    this.hangupOne(call, initiator, cause, techCause);
+    if (farEndFirst) {
+      this.hangupOne(call, initiator, cause, techCause);
+      softHangups();
+      for (const channel of others) this.hangupOne(call, channel, 16);
+    } else {
+      if (!(how === 'remote' && bridged)) softHangups();
+      for (const channel of others) this.hangupOne(call, channel, 16);
+      this.hangupOne(call, initiator, cause, techCause);
+    }
     this.finishCall(call);
   }
+
 
   // ---- events --------------------------------------------------------------------------
 
