@@ -933,9 +933,20 @@ export class CallCorrelator {
     if (first !== undefined && call.calledNum === '') {
       call.calledNum = own(calledFromChannelList(first, this.internalContexts, this.externalContexts));
     }
+    let ringing: DialBatch | undefined;
     for (const channel of call.channels) {
       const item = listed.get(channel.uniqueid);
       if (item === undefined || channel.uniqueid === call.id) continue;
+      if (channel.kind === 'internal' && item.channelState !== '6') {
+        // Phones still ringing were dialled together (a ring group when several).
+        ringing ??= new DialBatch('');
+        ringing.addMember(channel.exten);
+        ringing.pending++;
+        channel.batch = ringing;
+        call.addExtension(channel.exten);
+        call.lastInternalBatch ??= ringing;
+        continue;
+      }
       // A leg that is up and bridged has answered: do not report that answer again later.
       if (item.channelState === '6' && item.bridgeId !== '' && (channel.kind === 'internal' || channel.kind === 'trunk')) {
         channel.answered = true;
