@@ -88,6 +88,11 @@ type EventListener = (event: AmiMessage) => void;
 
 const EVENT_PREFIX = 'Event: ';
 
+/** "Equal jitter": between half and all of the step, so many clients do not retry in lockstep. */
+function jittered(stepMs: number): number {
+  return stepMs / 2 + Math.random() * (stepMs / 2);
+}
+
 /**
  * One PBX's AMI connection, shared by every node that uses the PBX. It owns ActionIDs and
  * the answers to them, collects event lists, keeps itself alive (Ping with a deadline, TCP
@@ -390,7 +395,7 @@ export class AmiConnection implements AmiConnectionApi {
           const reason = err instanceof AmiAuthError ? err.message : `credentials not usable: ${err.message}`;
           this.setStatus({ state: 'auth_failed', reason });
           this.logOnce('warn', `AMI login to ${this.address} as ${options.username} refused (${err.message}); retrying every minute or so`);
-          this.scheduleRetry(Math.max(options.authRetryMs, this.backoff()));
+          this.scheduleRetry(jittered(options.authRetryMs));
         } else {
           this.setStatus({ state: 'disconnected', reason: err.message });
           this.logOnce('warn', `AMI ${this.address} unreachable (${err.message}); retrying`);
@@ -454,11 +459,11 @@ export class AmiConnection implements AmiConnectionApi {
     }, this.options.pingIntervalMs);
   }
 
-  /** Exponential, capped, with "equal jitter": between half and all of the step. */
+  /** Exponential and capped, jittered. */
   private backoff(): number {
     const step = Math.min(this.options.reconnectMaxMs, this.options.reconnectMinMs * 2 ** Math.min(this.failures, 30));
     this.failures++;
-    return step / 2 + Math.random() * (step / 2);
+    return jittered(step);
   }
 
   private scheduleRetry(delayMs: number): void {
