@@ -10,6 +10,7 @@
  *   server.broadcast({ Event: 'Hangup', Privilege: 'call,all', ... })   to every logged-in session
  *   server.sendRaw('Event: X\r\n\r\n')        bytes as given, to every connected socket
  *   await server.replay('test/fixtures/ami/live/internal_answered.ami', { write: 'per-message' })
+ *   server.on('login', (session) => server.replay(file, { session }))   replay to each new login
  *   server.channels                          the table CoreShowChannels answers from
  *   server.terminator = '\r\n\n'             end messages like asterisk#761 does
  *   server.dropConnections() / server.goSilent() / server.refuseLogins()
