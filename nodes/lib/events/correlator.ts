@@ -683,12 +683,17 @@ export class CallCorrelator {
     if (from.id === linkedid) return;
     const to = this.calls.get(linkedid) ?? this.createCall(linkedid, true);
     if (to === from) return;
+    // Judged before the move: the move may end the consultation call (and forget its state).
+    const transferred = channel.answered && from.reported && to.reported && (channel.kind === 'internal' || channel.kind === 'trunk');
+    const consultation = { callerType: from.callerType, callerNum: from.callerNum, calledNum: from.calledNum };
     this.moveChannel(channel, to);
-    if (
-      this.options.attendedNativeMode === 'synthesize' && channel.answered && from.reported && to.reported &&
-      (channel.kind === 'internal' || channel.kind === 'trunk')
-    ) {
-      this.synthesizeNativeTransfer(to, channel, from);
+    if (!transferred) return;
+    if (this.options.attendedNativeMode === 'synthesize') {
+      this.synthesizeNativeTransfer(to, channel, consultation);
+    } else if (channel.kind === 'internal') {
+      // merge_silently: no events, but the call now ends with the transfer target as the answerer.
+      to.answered = true;
+      to.answeringExten = channel.exten;
     }
   }
 
@@ -697,7 +702,11 @@ export class CallCorrelator {
    * now talks to the original caller. For the surviving call this is a transferred dial that
    * was answered at once (ami-reference.md §3.5, `attendedNativeMode=synthesize`).
    */
-  private synthesizeNativeTransfer(call: Call, channel: Channel, consultation: Call): void {
+  private synthesizeNativeTransfer(
+    call: Call,
+    channel: Channel,
+    consultation: Pick<Call, 'callerType' | 'callerNum' | 'calledNum'>,
+  ): void {
     const ts = this.nowMicros();
     const transferer = channel.transferFrom ?? (consultation.callerType === 'internal' ? consultation.callerNum : '');
     channel.transferFrom = undefined;
@@ -749,10 +758,8 @@ export class CallCorrelator {
       }
     } else if (call.dial === 'pending') {
       this.emitPendingDial(call, ts);
-    } else if (!call.reported && this.options.emitDialForUndialedCalls) {
-      this.emitDial(call, ts, '', call.calledNum);
     }
-    if (!call.reported) return;
+    if (!call.reported && !this.options.emitDialForUndialedCalls) return;
     const lastDialed = this.lastDialed(call);
     this.emit(call, 'endcall', ts, {
       caller_type: call.callerType,
@@ -886,6 +893,7 @@ export class CallCorrelator {
 
   private emit(call: Call, name: PbxEventName, ts: number, values: Record<string, string>, reason?: EndReason): void {
     if (call.dial === 'pending') this.emitPendingDial(call, ts);
+    else if (!call.reported && name !== 'dial' && this.options.emitDialForUndialedCalls) this.emitDial(call, ts, '', call.calledNum);
     if (!call.reported) return;
     values.ts = this.time.formatTimestamp(ts);
     values.call_id = call.id;
