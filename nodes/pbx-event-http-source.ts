@@ -17,8 +17,9 @@ export const DEFAULT_EVENTS_PATH = '/pbx/events';
 interface RouteLayer {
   route?: { stack: Array<{ handle: unknown }> };
 }
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 interface HttpNodeApp {
-  all(path: RegExp, handler: (req: IncomingMessage, res: ServerResponse) => void): unknown;
+  all(path: RegExp, ...handlers: Array<Middleware | ((req: IncomingMessage, res: ServerResponse) => void)>): unknown;
   _router?: { stack: RouteLayer[] };
   router?: { stack: RouteLayer[] };
 }
@@ -93,7 +94,7 @@ export function attachHttpSource(
     handle(req, res, lastSegment((req as IncomingMessage & { params?: Record<string, string> }).params?.[0]));
   };
   const app = RED.httpNode as unknown as HttpNodeApp;
-  app.all(route, routeHandler);
+  app.all(route, ...nodeMiddleware(RED), routeHandler);
   node.status({ fill: 'grey', shape: 'ring', text: shorten(`waiting on ${path}`) });
 
   return () => {
@@ -103,6 +104,16 @@ export function attachHttpSource(
     }
     if (pathsInUse.get(path.toLowerCase()) === node.id) pathsInUse.delete(path.toLowerCase());
   };
+}
+
+/**
+ * `httpNodeMiddleware` from settings.js runs in front of every `http in` endpoint (often
+ * for authentication); it runs in front of this one too.
+ */
+function nodeMiddleware(RED: NodeAPI): Middleware[] {
+  const configured = (RED.settings as { httpNodeMiddleware?: Middleware | Middleware[] }).httpNodeMiddleware;
+  if (typeof configured === 'function') return [configured];
+  return Array.isArray(configured) ? configured.filter((m) => typeof m === 'function') : [];
 }
 
 /** `pbx/events/` → `/pbx/events`; undefined for a path express would read as a pattern. */

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { reportError, shorten } from './common/report-error';
-import { DeliveryError, DeliveryQueue, QueueFullError, type QueuedItem } from './lib/notify/delivery-queue';
+import { DEFAULT_CONCURRENCY, DeliveryError, DeliveryQueue, QueueFullError, type QueuedItem } from './lib/notify/delivery-queue';
 import { HttpSender } from './lib/notify/http-sender';
 import { readNotifySettings, type NotifyCredentials, type NotifySettings } from './lib/notify/notify-settings';
 import { FileQueueStore, persistableMessage } from './lib/notify/queue-store';
@@ -65,8 +65,11 @@ export = function (RED: NodeAPI) {
     const store = new FileQueueStore(file, logError);
     // a redeploy hands over the queue in memory; after a restart it comes from the file
     // (also when persist has been switched off since: it is delivered, then the file goes)
-    const initial = handedOver.get(node.id) ?? store.load().map((item): QueuedItem<Pending> => ({ ...item }));
+    const handed = handedOver.get(node.id);
     handedOver.delete(node.id);
+    const initial: Array<QueuedItem<Pending>> = handed
+      ? handed.map((item) => (settings.persist && item.context ? { ...item, message: persistableMessage(item.context.msg as unknown as Record<string, unknown>) } : item))
+      : store.load();
     if (!settings.persist) void store.discard();
 
     const sender = new HttpSender({
@@ -75,7 +78,7 @@ export = function (RED: NodeAPI) {
       user: settings.user,
       password: settings.password,
       token: settings.token,
-      maxSockets: 8,
+      maxSockets: DEFAULT_CONCURRENCY,
     });
 
     queue = new DeliveryQueue<Pending>(

@@ -221,6 +221,23 @@ test('a second node on the same path is refused at deploy instead of silently ne
   assert.ok(errors.some(([entry]) => /path \/pbx\/events is already used by node a/.test(String(entry.msg))));
 });
 
+test("settings.js's httpNodeMiddleware runs in front of the endpoint, as for http in nodes", async () => {
+  const gate = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => {
+    if (req.headers['x-gate'] === 'open') return next();
+    res.statusCode = 418;
+    res.end('closed');
+  };
+  helper.settings({ httpNodeMiddleware: gate });
+  try {
+    const got = await start();
+    assert.equal((await request(`/pbx/events?token=${TOKEN}&${DIAL_QUERY}`)).status, 418);
+    assert.equal((await request(`/pbx/events?token=${TOKEN}&${DIAL_QUERY}`, { headers: { 'X-Gate': 'open' } })).status, 200);
+    await until(() => got.length === 1);
+  } finally {
+    helper.settings({ httpNodeMiddleware: undefined });
+  }
+});
+
 test('methods other than GET, POST and PUT get 405', async () => {
   await start();
   const res = await request(`/pbx/events?token=${TOKEN}&${DIAL_QUERY}`, { method: 'DELETE' });
