@@ -1,0 +1,132 @@
+import { ChannelSql, type ChannelRules } from './channel-sql';
+import { NumberSql, type NumberRules } from './number-sql';
+import { SqlParams } from './sql-params';
+
+/** Everything a query needs to know about the PBX besides the parameters of the message. */
+export interface CallModelRules {
+  channels: ChannelRules;
+  numbers: NumberRules;
+  /** IANA zone of the wall-clock times cdr_pgsql stored (the PBX's zone, or UTC with usegmtime). */
+  storedTimezone: string;
+  /** The quoted cdr table. */
+  cdrTable: string;
+}
+
+/**
+ * Legs of a call may start after the call did (transfers, queue retries); legs starting more than
+ * this after the call's first one are not seen by range queries. A day is far beyond real calls.
+ */
+export const LEG_WINDOW = `interval '1 day'`;
+
+/**
+ * The SQL model of a call shared by the range queries: one row per CDR leg with its channels
+ * classified, then one row per call (`linkedid`, which is pbx-event's `call_id`).
+ *
+ * Definitions (docs/pbx-cdr.md):
+ * - a leg is *connected* when its disposition is ANSWERED and its destination channel is a phone
+ *   or a trunk: an IVR, voicemail or queue announcement answering the caller is not a person;
+ *   a leg to a Local channel is plumbing, the leg behind it (Local;2 → phone) tells;
+ * - a call is *answered* when one of its legs is connected; its talk time is the sum of the
+ *   connected legs' billsec; it is answered at its first connected leg's answer time;
+ * - the first leg (by start, sequence) gives the caller, the called number and the direction.
+ */
+export class CallModelSql {
+  readonly params = new SqlParams();
+  readonly channels: ChannelSql;
+  readonly numbers: NumberSql;
+  private readonly storedZone: () => string;
+  readonly table: string;
+
+  constructor(rules: CallModelRules) {
+    this.channels = new ChannelSql(this.params, rules.channels);
+    this.numbers = new NumberSql(this.params, rules.numbers);
+    this.storedZone = this.params.lazy(rules.storedTimezone, 'text');
+    this.table = rules.cdrTable;
+  }
+
+  /** Placeholder of the stored zone. */
+  get zone(): string {
+    return this.storedZone();
+  }
+
+  /** An instant parameter as the stored wall-clock time, so that indexes on `start` apply. */
+  wallClock(instant: Date): string {
+    return `(${this.params.add(instant.toISOString(), 'timestamptz')} AT TIME ZONE ${this.zone})`;
+  }
+
+  /** A stored wall-clock time as ISO 8601 in the session's zone (the pbx-config's timezone). */
+  iso(wallClockExpr: string): string {
+    const instant = `(${wallClockExpr} AT TIME ZONE ${this.zone})`;
+    return `(to_char(${instant}, 'YYYY-MM-DD"T"HH24:MI:SS.US') || to_char(${instant}, 'TZH:TZM'))`;
+  }
+
+  /** cdr_pgsql writes 1970-01-01 (local) as the answer time of a leg nobody answered. */
+  static realAnswer(column: string): string {
+    return `(${column} >= timestamp '1971-01-01')`;
+  }
+
+  /**
+   * `legs`: the rows of `cdr` matching `rowFilter` (over alias `c`), each with its channels'
+   * endpoints and kinds, its place in the call (`leg_no`), whether it is connected and, for the
+   * first leg, whether the caller is external.
+   */
+  legsCtes(rowFilter: string): string {
+    const ch = this.channels;
+    return `
+legs_raw AS (
+  SELECT c.linkedid AS call_id, c.uniqueid, c.sequence, c.start, c.answer, c."end", c.src, c.dst, c.clid,
+         c.channel, c.dstchannel, c.dcontext, c.lastapp, c.disposition,
+         coalesce(c.duration, 0) AS duration, coalesce(c.billsec, 0) AS billsec,
+         ${ch.endpoint('c.channel')} AS ch_ep, ${ch.endpoint('c.dstchannel')} AS dst_ep
+  FROM ${this.table} c
+  WHERE ${rowFilter}
+),
+legs_kind AS (
+  SELECT r.*, ${ch.kind('r.channel', 'r.ch_ep')} AS ch_kind, ${ch.kind('r.dstchannel', 'r.dst_ep')} AS dst_kind,
+         row_number() OVER (PARTITION BY r.call_id ORDER BY r.start, r.sequence NULLS LAST, r.uniqueid) AS leg_no
+  FROM legs_raw r
+),
+legs AS (
+  SELECT k.*, (k.disposition = 'ANSWERED' AND k.dst_kind IN ('extension', 'trunk')) AS connected,
+         ${ch.callerIsExternal('k.ch_ep', 'k.ch_kind', 'k.dcontext')} AS caller_external
+  FROM legs_kind k
+)`;
+  }
+
+  /** `calls`: one row per call of `legs`, with its direction and outcome. */
+  callsCte(): string {
+    return `
+calls_agg AS (
+  SELECT call_id,
+    min(start) AS call_start,
+    max("end") AS call_end,
+    count(*) AS leg_count,
+    bool_or(connected) AS answered,
+    min(answer) FILTER (WHERE connected) AS first_answer,
+    coalesce(sum(billsec) FILTER (WHERE connected), 0) AS talk_time,
+    max(src) FILTER (WHERE leg_no = 1) AS caller_num,
+    max(clid) FILTER (WHERE leg_no = 1) AS caller_clid,
+    max(dst) FILTER (WHERE leg_no = 1) AS called_num,
+    bool_or(caller_external) FILTER (WHERE leg_no = 1) AS caller_external,
+    max(ch_ep) FILTER (WHERE leg_no = 1 AND ch_kind = 'extension') AS first_exten,
+    bool_or(dst_kind = 'trunk') AS reached_trunk,
+    (array_agg(dst_ep ORDER BY answer DESC, start DESC, sequence DESC NULLS LAST)
+       FILTER (WHERE connected AND dst_kind = 'extension'))[1] AS answering_exten,
+    (array_agg(dst_ep ORDER BY start DESC, sequence DESC NULLS LAST)
+       FILTER (WHERE dst_kind = 'extension'))[1] AS last_dialed_exten
+  FROM legs
+  GROUP BY call_id
+),
+calls AS (
+  SELECT a.*,
+    CASE WHEN a.caller_external THEN 'inbound' WHEN a.reached_trunk THEN 'outbound' ELSE 'internal' END AS direction,
+    CASE WHEN a.caller_external THEN NULL ELSE a.first_exten END AS caller_exten
+  FROM calls_agg a
+)`;
+  }
+
+  /** Seconds between two wall-clock expressions, as a number. */
+  static seconds(later: string, earlier: string): string {
+    return `extract(epoch from (${later} - ${earlier}))`;
+  }
+}
