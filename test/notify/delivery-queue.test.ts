@@ -106,7 +106,7 @@ test('Retry-After in seconds is honoured instead of the (much shorter) backoff',
   await until(() => outcomes.delivered.length === 1);
   const gap = receiver.requests[1].at - receiver.requests[0].at;
   assert.ok(gap >= 990, `waited ${gap} ms`);
-  assert.ok(gap < 1500, `waited ${gap} ms`);
+  assert.ok(gap < 3000, `waited ${gap} ms`);
   assert.equal(outcomes.delivered[0].attempts, 2);
 });
 
@@ -198,7 +198,7 @@ test('no more than `concurrency` requests are in flight at once', async () => {
       open -= 1;
       res.writeHead(200);
       res.end();
-    }, 30);
+    }, 100);
   });
   const { outcomes, notify } = queueTo(receiver.url('/'), { concurrency: 3 });
   for (let i = 0; i < 12; i++) notify({ event: 'dial', call_id: String(i) });
