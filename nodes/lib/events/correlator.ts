@@ -108,6 +108,8 @@ export class CallCorrelator {
   private nowMsCache = -1;
   /** Flags for the events produced by the current operation. */
   private resyncing = false;
+  /** Between `beginResync` and `resync`: channels whose fate the events already told. */
+  private resyncWindow: { created: Set<string>; gone: Set<string> } | undefined = undefined;
 
   constructor(config: CorrelatorConfig, options: CorrelatorOptions = {}) {
     this.now = options.now ?? defaultNow;
@@ -206,22 +208,33 @@ export class CallCorrelator {
   }
 
   /**
+   * Call before asking for CoreShowChannels; events keep flowing meanwhile. Channels created or
+   * hung up between this call and `resync` are judged by their events, not by the list (which
+   * may be older or newer than them).
+   */
+  beginResync(): void {
+    this.resyncWindow = { created: new Set(), gone: new Set() };
+  }
+
+  /**
    * After a (re)connect: the `CoreShowChannel` items of a CoreShowChannels list. Channels we
    * know that are gone hung up while we were away (their calls end, flagged `resync`); channels
    * we did not know are added, in calls of their own flagged `partial` when the call is new.
    */
   resync(items: AmiMessage[]): CorrelatedEvent[] {
     this.nowMsCache = -1;
+    const window = this.resyncWindow;
+    this.resyncWindow = undefined;
     this.resyncing = true;
     try {
       const listed = new Map<string, ChannelListItem>();
       for (const message of items) {
         const item = readChannelListItem(message);
-        if (item !== undefined) listed.set(item.uniqueid, item);
+        if (item !== undefined && !window?.gone.has(item.uniqueid)) listed.set(item.uniqueid, item);
       }
       const ts = this.nowMicros();
       for (const channel of [...this.channels.values()]) {
-        if (!listed.has(channel.uniqueid)) this.hangup(channel, ts, 'resync');
+        if (!listed.has(channel.uniqueid) && !window?.created.has(channel.uniqueid)) this.hangup(channel, ts, 'resync');
       }
       const newCalls = new Set<Call>();
       const nowMs = this.nowMs();
@@ -596,6 +609,7 @@ export class CallCorrelator {
     const kind = this.classifier.classify(name, context, clean(callerIdNum));
     const channel = new Channel(uniqueid === call.id ? call.id : own(uniqueid), own(name), kind.kind, own(kind.exten), own(unescape(clean(callerIdName))), kind.localHalf, call.id);
     this.channels.set(channel.uniqueid, channel);
+    if (this.resyncWindow !== undefined && !this.resyncing) this.resyncWindow.created.add(channel.uniqueid);
     channel.call = call;
     call.channels.push(channel);
     if (kind.localHalf !== 0) this.pairLocal(channel, call);
@@ -733,6 +747,7 @@ export class CallCorrelator {
 
   private hangup(channel: Channel, ts: number, reason: EndReason): void {
     this.channels.delete(channel.uniqueid);
+    if (this.resyncWindow !== undefined) this.resyncWindow.gone.add(channel.uniqueid);
     const call = channel.call;
     call.remove(channel);
     call.lastActivityMs = this.nowMs();
