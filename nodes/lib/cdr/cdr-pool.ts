@@ -48,6 +48,14 @@ export class CdrPool {
     await database.end();
   }
 
+  /** The pbx-config was removed (shared-registry calls this): close whatever is still open. */
+  dispose(): void {
+    this.users.clear();
+    const database = this.database;
+    this.database = null;
+    void database?.end();
+  }
+
   get userCount(): number {
     return this.users.size;
   }

@@ -155,14 +155,14 @@ function zoneOffsetMs(epochMs: number, timeZone: string): number {
 }
 
 /**
- * The instant a wall-clock time in a zone stands for. In the hour skipped by a DST change the
- * time moves forward; in the repeated hour the earlier instant wins (as PostgreSQL does).
+ * The instant a wall-clock time in a zone stands for, as PostgreSQL decides it (so that times
+ * we are given and times it converts agree): in the hour a DST change repeats, the later
+ * (standard time) instant; in the hour it skips, the offset from before the change.
  */
 export function wallClockToEpoch(wallMs: number, timeZone: string): number {
-  const first = wallMs - zoneOffsetMs(wallMs, timeZone);
-  const second = wallMs - zoneOffsetMs(first, timeZone);
-  if (first === second) return first;
-  // Two candidates: keep the one whose offset reproduces the wall clock, the earlier if both do.
-  const candidates = [first, second].filter((t) => t + zoneOffsetMs(t, timeZone) === wallMs).sort((a, b) => a - b);
-  return candidates[0] ?? Math.max(first, second);
+  const day = 86_400_000;
+  const before = wallMs - zoneOffsetMs(wallMs - day, timeZone);
+  const after = wallMs - zoneOffsetMs(wallMs + day, timeZone);
+  const valid = [before, after].filter((t) => t + zoneOffsetMs(t, timeZone) === wallMs);
+  return valid.length > 0 ? Math.max(...valid) : before;
 }

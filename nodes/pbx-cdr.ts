@@ -1,0 +1,68 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { evaluateProperty } from './common/evaluate-property';
+import { reportError, shorten } from './common/report-error';
+import { CdrPool, databaseOptionsFrom } from './lib/cdr/cdr-pool';
+import { CdrQueries, cdrRulesFrom } from './lib/cdr/cdr-queries';
+import { propertiesOf, readCdrNodeProperties, type CdrNodeProperties } from './lib/cdr/node-properties';
+import type { CdrQueryInput } from './lib/cdr/query-input';
+import type { PbxConfigApi } from './lib/pbx-config-api';
+
+type PbxConfigNode = Node & PbxConfigApi;
+
+const ROW_WORDS = { calls: 'calls', missed: 'callers', stats: 'rows', call: 'legs' } as const;
+
+/**
+ * pbx-cdr: call history and statistics from the PBX's PostgreSQL (Asterisk's cdr and cel
+ * tables). One database pool per pbx-config, shared by its pbx-cdr nodes.
+ */
+export = function (RED: NodeAPI) {
+  function PbxCdrNode(this: Node, def: NodeDef & Record<string, unknown>) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const config = RED.nodes.getNode(String(def.server ?? '')) as PbxConfigNode | null;
+    let properties: CdrNodeProperties | null = null;
+    let queries: CdrQueries | null = null;
+    let pool: CdrPool | null = null;
+    let setupError = '';
+    try {
+      properties = readCdrNodeProperties(def);
+      if (!config) throw new Error('no PBX selected: choose a pbx-config');
+      pool = config.shared('cdr-pool', () => new CdrPool());
+      queries = new CdrQueries(pool.acquire(node.id, databaseOptionsFrom(config.settings)), cdrRulesFrom(config.settings));
+    } catch (err) {
+      setupError = (err as Error).message;
+      node.status({ fill: 'red', shape: 'ring', text: shorten(setupError) });
+      node.error(`pbx-cdr: ${setupError}`);
+    }
+
+    node.on('input', (msg: NodeMessageInFlow, send: (msg: NodeMessage) => void, done: (err?: Error) => void) => {
+      if (!queries || !properties) return reportError(node, new Error(`pbx-cdr is not set up: ${setupError}`), done);
+      const run = queries;
+      const props = properties;
+      const names = propertiesOf(props.query);
+      node.status({ fill: 'blue', shape: 'ring', text: props.query });
+      Promise.all(names.map((name) => evaluateProperty(RED, node, msg, props[name].value, props[name].type)))
+        .then((values) => {
+          const input: CdrQueryInput = { limit: props.limit, offset: props.offset };
+          names.forEach((name, i) => { input[name] = values[i]; });
+          return run.run(props.query, input, { timeoutMs: props.timeoutMs });
+        })
+        .then((result) => {
+          const out = msg as NodeMessage & { cel?: unknown };
+          out.payload = result.rows;
+          if (result.cel !== undefined) out.cel = result.cel;
+          node.status({ fill: 'green', shape: 'dot', text: `${result.rows.length} ${ROW_WORDS[props.query]}` });
+          send(out);
+          done();
+        })
+        .catch((err: unknown) => reportError(node, err, done));
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      if (!pool) return done();
+      pool.release(node.id).then(() => done(), () => done());
+    });
+  }
+
+  RED.nodes.registerType('pbx-cdr', PbxCdrNode);
+};

@@ -1,0 +1,194 @@
+import { after, afterEach, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Node, NodeMessage } from 'node-red';
+import helper from 'node-red-node-test-helper';
+import pbxCdrNode = require('../../nodes/pbx-cdr');
+import pbxConfigNode = require('../../nodes/pbx-config');
+import type { CdrPool } from '../../nodes/lib/cdr/cdr-pool';
+import type { PbxConfigApi } from '../../nodes/lib/pbx-config-api';
+import { CallGenerator, isAnswered, callStart, type GenCall } from './call-generator';
+import { expectedCalls, expectedMissed, type Range } from './expected';
+import { createAsteriskTables, createReadOnlyUser, createRecommendedIndexes, loadCalls } from './load-data';
+import { TempPostgres } from './temp-postgres';
+
+const ZONE = 'Europe/Prague';
+const DB = 'asterisk';
+const NODES = [pbxConfigNode, pbxCdrNode];
+const RULES = { internationalPrefix: '00', stripPrefix: '' };
+
+helper.init(require.resolve('node-red'));
+const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pbx-cdr-node-'));
+
+let server: TempPostgres;
+let generator: CallGenerator;
+let calls: GenCall[];
+
+before(async () => {
+  helper.settings({ userDir });
+  server = await TempPostgres.start();
+  generator = new CallGenerator({ seed: 7, firstDay: '2025-03-10', days: 3, callsPerDay: 300, timezone: ZONE, celEvery: 50 });
+  calls = generator.generate();
+  await server.withSuperuser('postgres', (admin) => admin.query(`CREATE DATABASE ${DB}`));
+  await server.withSuperuser(DB, async (client) => {
+    await createAsteriskTables(client);
+    await loadCalls(client, calls);
+    await createRecommendedIndexes(client);
+    await createReadOnlyUser(client, DB, 'nodered', 'cdr-secret');
+  });
+});
+
+afterEach(async () => {
+  await helper.unload();
+});
+
+after(async () => {
+  await server?.stop();
+  fs.rmSync(userDir, { recursive: true, force: true });
+});
+
+type Msg = NodeMessage & Record<string, unknown>;
+
+type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+function flow(cdr: Record<string, unknown>, extraNodes: FlowNode[] = []): FlowNode[] {
+  return [
+    { id: 'f1', type: 'tab' },
+    { id: 'pbx', type: 'pbx-config', name: 'Office PBX', timezone: ZONE, dbHost: '127.0.0.1', dbPort: String(server.port), dbName: DB },
+    { id: 'cdr', type: 'pbx-cdr', z: 'f1', server: 'pbx', wires: [['out']], ...cdr },
+    { id: 'out', type: 'helper', z: 'f1' },
+    { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', type: 'helper', z: 'f1' },
+    ...extraNodes,
+  ];
+}
+
+const CREDENTIALS = { pbx: { dbUser: 'nodered', dbPassword: 'cdr-secret' } };
+
+function next(id: string, timeoutMs = 10_000): Promise<Msg> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no message at ${id}`)), timeoutMs);
+    helper.getNode(id)!.once('input', (msg: Msg) => {
+      clearTimeout(timer);
+      resolve(msg);
+    });
+  });
+}
+
+function lastStatus(id: string): { fill?: string; text?: string } | undefined {
+  const spy = (helper as unknown as { _NodePrototype: { status: { getCalls(): Array<{ thisValue: Node; args: [{ fill?: string; text?: string }] }> } } })._NodePrototype.status;
+  return spy.getCalls().filter((call) => call.thisValue.id === id).map((call) => call.args[0]).at(-1);
+}
+
+async function connectionsOfNodeRed(): Promise<number> {
+  const result = await server.withSuperuser('postgres', (client) =>
+    client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'node-red-pbx-cdr'"));
+  return result.rows[0].n as number;
+}
+
+test('missed calls of the night from msg.payload.from/to: the rows go out in msg.payload, status green', async () => {
+  await helper.load(NODES, flow({ query: 'missed' }), CREDENTIALS);
+  const out = next('out');
+  helper.getNode('cdr')!.receive({ payload: { from: '2025-03-10T18:00:00+01:00', to: '2025-03-11T07:00:00+01:00' } } as Msg);
+  const msg = await out;
+  const range: Range = { from: Date.parse('2025-03-10T17:00:00Z') / 1000, to: Date.parse('2025-03-11T06:00:00Z') / 1000 };
+  const expected = expectedMissed(calls, generator.clock, range, RULES);
+  assert.ok(expected.length > 0);
+  assert.deepEqual(msg.payload, expected);
+  assert.deepEqual(lastStatus('cdr'), { fill: 'green', shape: 'dot', text: `${expected.length} callers` });
+});
+
+test('properties from a string, flow context and env: calls of extension 101 on one day, paged by limit', async () => {
+  process.env.PBX_CDR_TO = '2025-03-12T00:00:00';
+  await helper.load(NODES, flow({
+    query: 'calls', number: '101', numberType: 'str', from: 'dayStart', fromType: 'flow', to: 'PBX_CDR_TO', toType: 'env', limit: '5',
+  }), CREDENTIALS);
+  helper.getNode('cdr')!.context().flow.set('dayStart', '2025-03-11');
+  const out = next('out');
+  helper.getNode('cdr')!.receive({ payload: 'tick' } as Msg);
+  const msg = await out;
+  const range: Range = { from: Date.parse('2025-03-10T23:00:00Z') / 1000, to: Date.parse('2025-03-11T23:00:00Z') / 1000 };
+  assert.deepEqual(msg.payload, expectedCalls(calls, generator.clock, '101', range, RULES).slice(0, 5));
+  delete process.env.PBX_CDR_TO;
+});
+
+test('one call by msg.payload.call_id, as pbx-event reports it: its legs in msg.payload, its CEL events in msg.cel', async () => {
+  const call = calls.find((c) => c.cel.length > 0 && c.legs.length > 1)!;
+  await helper.load(NODES, flow({ query: 'call' }), CREDENTIALS);
+  const out = next('out');
+  helper.getNode('cdr')!.receive({ topic: 'endcall', payload: { event: 'endcall', call_id: call.callId } } as Msg);
+  const msg = await out;
+  const legs = msg.payload as Array<Record<string, unknown>>;
+  assert.deepEqual(legs.map((leg) => leg.uniqueid), call.legs.map((leg) => leg.values.uniqueid));
+  assert.ok(legs.every((leg) => leg.call_id === call.callId));
+  assert.equal((msg.cel as unknown[]).length, call.cel.length);
+  assert.equal(msg.topic, 'endcall', 'the rest of the message passes through');
+});
+
+test('statistics: numbers are numbers, the whole PBX comes first each day', async () => {
+  await helper.load(NODES, flow({ query: 'stats', from: '2025-03-10', fromType: 'str', to: '2025-03-11', toType: 'str', limit: 1000 }), CREDENTIALS);
+  const out = next('out');
+  helper.getNode('cdr')!.receive({ payload: {} } as Msg);
+  const rows = (await out).payload as Array<Record<string, unknown>>;
+  assert.equal(rows[0].exten, '');
+  assert.equal(rows[0].day, '2025-03-10');
+  const day = calls.filter((c) => callStart(c) >= Date.parse('2025-03-09T23:00:00Z') / 1000 && callStart(c) < Date.parse('2025-03-10T23:00:00Z') / 1000);
+  assert.equal(rows[0].calls_in, day.filter((c) => c.direction === 'inbound').length);
+  assert.equal(rows[0].missed, day.filter((c) => c.direction === 'inbound' && !isAnswered(c)).length);
+  for (const field of ['calls_in', 'calls_out', 'answered', 'talk_time', 'avg_talk_time', 'avg_ring_time']) assert.equal(typeof rows[0][field], 'number', field);
+});
+
+test('a wrong database password reaches a Catch node with the reason, and the node turns red', async () => {
+  await helper.load(NODES, flow({ query: 'missed' }), { pbx: { dbUser: 'nodered', dbPassword: 'wrong' } });
+  const caught = next('caught');
+  helper.getNode('cdr')!.receive({ payload: {}, _msgid: 'm1' } as Msg);
+  const msg = await caught;
+  assert.match((msg.error as { message: string }).message, /refused the login of user "nodered": wrong dbUser or dbPassword/);
+  assert.equal(lastStatus('cdr')?.fill, 'red');
+});
+
+test('a bad parameter reaches a Catch node: calls without a number', async () => {
+  await helper.load(NODES, flow({ query: 'calls' }), CREDENTIALS);
+  const caught = next('caught');
+  helper.getNode('cdr')!.receive({ payload: { from: '2025-03-10' } } as Msg);
+  const msg = await caught;
+  assert.match((msg.error as { message: string }).message, /number is required/);
+  assert.deepEqual(msg.payload, { from: '2025-03-10' }, 'the message is not lost');
+});
+
+test('a pbx-config without database settings: red status at deploy, and each message is an error', async () => {
+  await helper.load(NODES, [
+    { id: 'f1', type: 'tab' },
+    { id: 'pbx', type: 'pbx-config', name: 'No DB' },
+    { id: 'cdr', type: 'pbx-cdr', z: 'f1', server: 'pbx', wires: [['out']] },
+    { id: 'out', type: 'helper', z: 'f1' },
+    { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', type: 'helper', z: 'f1' },
+  ], {});
+  assert.match(String(lastStatus('cdr')?.text), /no database host/);
+  const caught = next('caught');
+  helper.getNode('cdr')!.receive({ payload: { number: '101' } } as Msg);
+  assert.match(((await caught).error as { message: string }).message, /pbx-cdr is not set up: the pbx-config has no database host \(dbHost\)/);
+});
+
+test('nodes of one PBX share one pool; after the flow stops no connection is left open', async () => {
+  await helper.load(NODES, flow({ query: 'missed' }, [
+    { id: 'cdr2', type: 'pbx-cdr', z: 'f1', server: 'pbx', query: 'stats', wires: [['out']] },
+  ]), CREDENTIALS);
+  const config = helper.getNode('pbx') as unknown as PbxConfigApi;
+  const pool = config.shared<CdrPool>('cdr-pool', () => { throw new Error('the pool exists'); });
+  assert.equal(pool.userCount, 2);
+  for (const id of ['cdr', 'cdr2']) {
+    const out = next('out');
+    helper.getNode(id)!.receive({ payload: { from: '2025-03-10', to: '2025-03-11' } } as Msg);
+    await out;
+  }
+  assert.ok((await connectionsOfNodeRed()) >= 1);
+  await helper.unload();
+  assert.equal(pool.isOpen, false);
+  const deadline = Date.now() + 5000;
+  while ((await connectionsOfNodeRed()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(await connectionsOfNodeRed(), 0);
+});
