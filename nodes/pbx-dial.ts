@@ -1,0 +1,100 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { evaluateProperty } from './common/evaluate-property';
+import { reportError, shorten } from './common/report-error';
+import { AmiPbxClient } from './lib/dial/ami-pbx-client';
+import { EndpointNames } from './lib/dial/endpoint-names';
+import { PbxHttpError } from './lib/dial/errors';
+import { HttpPbxClient } from './lib/dial/http-pbx-client';
+import { effectiveTransport, readDialProperties, type DialProperties } from './lib/dial/node-properties';
+import type { DialResult, PbxClient } from './lib/dial/pbx-client';
+import { callTrackerFor } from './lib/events/call-tracker';
+import type { PbxConfigApi } from './lib/pbx-config-api';
+
+type PbxConfigNode = Node & PbxConfigApi;
+
+const RESULT_STATUS: Record<DialResult['result'], { fill: 'green' | 'yellow' | 'red' | 'blue'; text: string }> = {
+  answered: { fill: 'green', text: 'answered' },
+  busy: { fill: 'yellow', text: 'busy' },
+  no_answer: { fill: 'yellow', text: 'no answer' },
+  failed: { fill: 'red', text: 'failed' },
+  requested: { fill: 'green', text: 'requested' },
+};
+
+/**
+ * pbx-dial: click-to-dial. The extension's phone rings; when it is picked up, the PBX
+ * dials the number. One output message per input, when the PBX has decided.
+ */
+export = function (RED: NodeAPI) {
+  function PbxDialNode(this: Node, def: NodeDef & Record<string, unknown>) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const config = RED.nodes.getNode(String(def.server ?? '')) as PbxConfigNode | null;
+    let properties: DialProperties | null = null;
+    let client: PbxClient | null = null;
+    let registered = false;
+    let setupError = '';
+    try {
+      properties = readDialProperties(def);
+      if (!config) throw new Error('no PBX selected: choose a pbx-config');
+      if (effectiveTransport(properties.transport, config.settings) === 'http') {
+        client = new HttpPbxClient(config.settings);
+        if (properties.callerId || properties.variables) node.warn('callerId and variables are not sent over the vendor HTTP API');
+      } else {
+        const connection = config.register(node);
+        registered = connection !== null;
+        if (!connection) throw new Error('the pbx-config has no AMI host: set one, or use the HTTP transport');
+        client = new AmiPbxClient({
+          connection,
+          settings: config.settings,
+          endpointNames: config.shared('endpoint-names', () => new EndpointNames()),
+          // pbx-event's per-PBX call tracker learns our call_id, extension and number before
+          // the Originate leaves, so it reports the call as caller_type=originate from `exten`.
+          // Looked up at dial time: pbx-event nodes may be started after this one.
+          originates: { registerOriginate: (originate) => callTrackerFor(config).registerOriginate(originate) },
+        });
+      }
+    } catch (err) {
+      setupError = (err as Error).message;
+      node.status({ fill: 'red', shape: 'ring', text: shorten(setupError) });
+      node.error(`pbx-dial: ${setupError}`);
+    }
+
+    node.on('input', (msg: NodeMessageInFlow, send: (msg: NodeMessage) => void, done: (err?: Error) => void) => {
+      if (!client || !properties) return reportError(node, new Error(`pbx-dial is not set up: ${setupError}`), done);
+      const dialer = client;
+      const props = properties;
+      Promise.all([
+        evaluateProperty(RED, node, msg, props.number.value, props.number.type),
+        evaluateProperty(RED, node, msg, props.exten.value, props.exten.type),
+      ])
+        .then(([number, exten]) => {
+          node.status({ fill: 'blue', shape: 'ring', text: shorten(`dialling ${String(exten)} → ${String(number)}`) });
+          return dialer.dial({ number, exten, callerId: props.callerId, variables: props.variables });
+        })
+        .then((result) => {
+          const out = msg as NodeMessage & { statusCode?: number; response?: unknown };
+          out.payload = { call_id: result.call_id, exten: result.exten, number: result.number, result: result.result, reason: result.reason };
+          if (dialer.transport === 'http') {
+            out.statusCode = result.statusCode;
+            out.response = result.response;
+          }
+          const shown = RESULT_STATUS[result.result];
+          node.status({ fill: shown.fill, shape: 'dot', text: shorten(`${result.exten} → ${result.number}: ${shown.text}`) });
+          send(out);
+          done();
+        })
+        .catch((err: unknown) => {
+          // The vendor API's answer travels with the error, for a Catch node to look at.
+          if (err instanceof PbxHttpError) Object.assign(msg, { statusCode: err.statusCode, response: err.body });
+          reportError(node, err, done);
+        });
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      if (registered && config) config.deregister(node);
+      done();
+    });
+  }
+
+  RED.nodes.registerType('pbx-dial', PbxDialNode);
+};

@@ -1,0 +1,46 @@
+import type { Node, NodeMessage } from 'node-red';
+import helper from 'node-red-node-test-helper';
+import { parseAmiMessage, splitAmiMessages, type AmiMessage } from '../../nodes/lib/ami/message';
+import type { AmiServer } from '../../simulator/ami-server';
+
+export type Msg = NodeMessage & Record<string, unknown>;
+export type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+/** Every message a node receives from now on. */
+export function collect(id: string): Msg[] {
+  const got: Msg[] = [];
+  helper.getNode(id)!.on('input', (msg: Msg) => got.push(msg));
+  return got;
+}
+
+/** Every status a node has shown since the flow started (the helper spies on Node.prototype.status). */
+export function statusesOf(id: string): Array<{ fill?: string; shape?: string; text?: string }> {
+  const spy = (helper as unknown as { _NodePrototype: { status: { getCalls(): Array<{ thisValue: Node; args: [{ fill?: string; text?: string }] }> } } })._NodePrototype.status;
+  return spy.getCalls().filter((call) => call.thisValue.id === id).map((call) => call.args[0]);
+}
+
+/** The error texts a node logged (level error). */
+export function errorsLoggedBy(id: string): string[] {
+  return helper.log().args.filter(([entry]) => entry.level === 20 && entry.id === id).map(([entry]) => String(entry.msg));
+}
+
+/** Actions the AMI server received from byte offset `from` on (what a test sent meanwhile). */
+export function actionsReceivedSince(server: AmiServer, from: number): AmiMessage[] {
+  return splitAmiMessages(server.receivedText().slice(from)).map(parseAmiMessage);
+}
+
+/** A pbx-config for the simulated PBX (AMI on `server`, vendor API at `httpUrl`), short ring timeout. */
+export function pbxConfig(server: AmiServer, httpUrl: string, extra: Record<string, unknown> = {}): FlowNode {
+  return { id: 'pbx', type: 'pbx-config', name: 'Simulated PBX', host: '127.0.0.1', port: String(server.port), httpUrl, originateTimeout: '1', timezone: 'UTC', ...extra };
+}
+
+export const CREDENTIALS = { pbx: { username: 'admin', secret: 'admin', httpUser: 'crm', httpPassword: 's3cret' } };
+export const HTTP_AUTH = { user: 'crm', password: 's3cret' };
+
+/** The catch node and the helper nodes every flow here ends in. */
+export const CATCH: FlowNode[] = [
+  { id: 'out', type: 'helper', z: 'f1' },
+  { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] },
+  { id: 'caught', type: 'helper', z: 'f1' },
+  { id: 'f1', type: 'tab' },
+];
