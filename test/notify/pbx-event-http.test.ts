@@ -1,0 +1,89 @@
+import { afterEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { NodeAPI, NodeMessage } from 'node-red';
+import helper from 'node-red-node-test-helper';
+import pbxConfigNode = require('../../nodes/pbx-config');
+import pbxEventNode = require('../../nodes/pbx-event');
+import { sleep } from './receiver';
+import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD, ENDCALL_QUERY } from './vendor-examples';
+
+/**
+ * `pbx-event` with `source: http` as flows use it: the PBX pushes its notifications to
+ * Node-RED's HTTP server and the node emits the same message shape as the AMI source.
+ */
+helper.init(require.resolve('node-red'));
+
+const TOKEN = 'pbx-s3cret';
+let RED: NodeAPI;
+let server: http.Server | undefined;
+let base = '';
+
+afterEach(async () => {
+  await helper.unload();
+  if (server) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server!.close(resolve));
+    server = undefined;
+  }
+});
+
+async function start(event: Record<string, unknown> = {}): Promise<Array<NodeMessage & Record<string, unknown>>> {
+  const captureRed = (red: NodeAPI) => {
+    RED = red;
+    pbxConfigNode(red);
+  };
+  await helper.load([captureRed, pbxEventNode], [
+    { id: 'pbx1', type: 'pbx-config', name: 'Main PBX', host: '' },
+    { id: 'ev', type: 'pbx-event', server: 'pbx1', source: 'http', wires: [['out']], ...event },
+    { id: 'out', type: 'helper' },
+  ], { ev: { token: TOKEN } });
+  server = http.createServer(RED.httpNode);
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', () => resolve()));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const got: Array<NodeMessage & Record<string, unknown>> = [];
+  helper.getNode('out')!.on('input', (msg: NodeMessage & Record<string, unknown>) => got.push(msg));
+  return got;
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
+    await sleep(5);
+  }
+}
+
+test("the vendor's GET and POST notifications become {topic, payload, pbx} like the AMI source's", async () => {
+  const got = await start();
+  assert.equal((await fetch(`${base}/pbx/events?token=${TOKEN}&${DIAL_QUERY}`)).status, 200);
+  assert.equal((await fetch(`${base}/pbx/events`, {
+    method: 'POST',
+    headers: { 'X-PBX-Token': TOKEN, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: ENDCALL_QUERY,
+  })).status, 200);
+  await until(() => got.length === 2);
+  assert.deepEqual(got.map((m) => m.topic), ['dial', 'endcall']);
+  assert.deepEqual(Object.entries(got[0].payload as object), Object.entries(DIAL_PAYLOAD));
+  assert.deepEqual(Object.entries(got[1].payload as object), Object.entries(ENDCALL_PAYLOAD));
+  assert.deepEqual(got[0].pbx, { id: 'pbx1', name: 'Main PBX' });
+});
+
+test('the events filter applies to the contract events; later vendor events (one path per event) pass through', async () => {
+  const got = await start({ events: 'endcall', path: '/hooks/pbx' });
+  assert.equal((await fetch(`${base}/hooks/pbx?token=${TOKEN}&${DIAL_QUERY}`)).status, 200);
+  assert.equal((await fetch(`${base}/hooks/pbx/start_call?token=${TOKEN}&call_id=1.1&line_num=10`)).status, 200);
+  assert.equal((await fetch(`${base}/hooks/pbx?token=${TOKEN}&${ENDCALL_QUERY}`)).status, 200);
+  await until(() => got.length === 2);
+  await sleep(50);
+  assert.deepEqual(got.map((m) => m.topic), ['start_call', 'endcall']);
+  assert.deepEqual(got[0].payload, { event: 'start_call', call_id: '1.1', line_num: '10' });
+});
+
+test('without the token the PBX gets 401 and the flow sees nothing', async () => {
+  const got = await start();
+  assert.equal((await fetch(`${base}/pbx/events?${DIAL_QUERY}`)).status, 401);
+  await sleep(50);
+  assert.equal(got.length, 0);
+});
