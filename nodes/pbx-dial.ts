@@ -12,7 +12,8 @@ import type { PbxConfigApi } from './lib/pbx-config-api';
 
 type PbxConfigNode = Node & PbxConfigApi;
 
-const RESULT_STATUS: Record<DialResult['result'], { fill: 'green' | 'yellow' | 'red' | 'blue'; text: string }> = {
+/** Status colours and English words of each result (the words are translated via the catalogue). */
+const RESULT_STATUS: Record<DialResult['result'], { fill: 'green' | 'yellow' | 'red'; text: string }> = {
   answered: { fill: 'green', text: 'answered' },
   busy: { fill: 'yellow', text: 'busy' },
   no_answer: { fill: 'yellow', text: 'no answer' },
@@ -29,6 +30,12 @@ export = function (RED: NodeAPI) {
     RED.nodes.createNode(this, def);
     const node = this;
     const config = RED.nodes.getNode(String(def.server ?? '')) as PbxConfigNode | null;
+    // A status word from the catalogue, English when there is none (tests echo the key).
+    const word = (key: string, english: string): string => {
+      const full = `pbx-dial.status.${key}`;
+      const text = RED._(full);
+      return text && text !== full ? text : english;
+    };
     let properties: DialProperties | null = null;
     let client: PbxClient | null = null;
     let registered = false;
@@ -68,7 +75,7 @@ export = function (RED: NodeAPI) {
         evaluateProperty(RED, node, msg, props.exten.value, props.exten.type),
       ])
         .then(([number, exten]) => {
-          node.status({ fill: 'blue', shape: 'ring', text: shorten(`dialling ${String(exten)} → ${String(number)}`) });
+          node.status({ fill: 'blue', shape: 'ring', text: shorten(`${word('dialling', 'dialling')} ${String(exten)} → ${String(number)}`) });
           return dialer.dial({ number, exten, callerId: props.callerId, variables: props.variables });
         })
         .then((result) => {
@@ -79,7 +86,7 @@ export = function (RED: NodeAPI) {
             out.response = result.response;
           }
           const shown = RESULT_STATUS[result.result];
-          node.status({ fill: shown.fill, shape: 'dot', text: shorten(`${result.exten} → ${result.number}: ${shown.text}`) });
+          node.status({ fill: shown.fill, shape: 'dot', text: shorten(`${result.exten} → ${result.number}: ${word(result.result, shown.text)}`) });
           send(out);
           done();
         })

@@ -19,6 +19,12 @@ export = function (RED: NodeAPI) {
     RED.nodes.createNode(this, def);
     const node = this;
     const config = RED.nodes.getNode(String(def.server ?? '')) as PbxConfigNode | null;
+    // A status word from the catalogue, English when there is none (tests echo the key).
+    const word = (key: string, english: string): string => {
+      const full = `pbx-hangup.status.${key}`;
+      const text = RED._(full);
+      return text && text !== full ? text : english;
+    };
     let properties: HangupProperties | null = null;
     let client: PbxClient | null = null;
     let registered = false;
@@ -57,7 +63,9 @@ export = function (RED: NodeAPI) {
             out.response = result.response;
           }
           const target = result.call_id && !result.exten ? `call ${result.call_id}` : result.exten;
-          const text = result.hungup === null ? `${target}: requested` : result.hungup === 0 ? `${target}: nothing to hang up` : `${target}: ${result.hungup} hung up`;
+          const text = result.hungup === null
+            ? `${target}: ${word('requested', 'requested')}`
+            : result.hungup === 0 ? `${target}: ${word('nothing', 'nothing to hang up')}` : `${target}: ${result.hungup} ${word('hungup', 'hung up')}`;
           node.status({ fill: 'green', shape: 'dot', text: shorten(text) });
           send(out);
           done();
