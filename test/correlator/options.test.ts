@@ -214,3 +214,25 @@ test('invalid option values are refused with a clear message', () => {
   assert.throws(() => rigSettings({ groupLastDialed: 'everyone' }), /groupLastDialed must be one of called_number, last_member/);
   assert.throws(() => rigSettings({ pickupAlsoAnswerInternal: 'yes' }), /pickupAlsoAnswerInternal must be true or false/);
 });
+
+test('our own click-to-dial to a phone that is not registered (no channel at all): dial and endcall, nothing answered', () => {
+  const { correlator } = replay([]);
+  correlator.registerOriginate({ callId: '1795491900.77', exten: '104', number: '0612345678', extenName: 'Dave' });
+  const failure = (channel: string, exten: string): AmiMessage => ({
+    Event: 'OriginateResponse', Privilege: 'call,all', ActionID: 'x-1', Response: 'Failure', Channel: channel,
+    Context: 'from-internal', Exten: exten, Reason: '0', Uniqueid: '<unknown>', CallerIDNum: '<unknown>', CallerIDName: '<unknown>',
+  });
+  assert.deepEqual(correlator.ingest(failure('PJSIP/105', '0612345678')), [], 'another extension: not ours');
+  assert.deepEqual(correlator.ingest(failure('PJSIP/104', '0699999999')), [], 'another number: not ours');
+  const out = correlator.ingest(failure('PJSIP/104', '0612345678'));
+  assert.equal(names(out), 'dial endcall');
+  assert.deepEqual(fields(out)[0], {
+    event: 'dial', ts: fields(out)[0].ts, call_id: '1795491900.77', caller_type: 'originate', caller_num: '104',
+    called_num: '0612345678', transfering_exten: '', record_name: '20261124-034500-104-0612345678',
+  });
+  assert.deepEqual(
+    [fields(out)[1].call_answered, fields(out)[1].answering_exten, fields(out)[1].last_dial_answered, fields(out)[1].last_dialed_exten],
+    ['f', '', 'f', ''],
+  );
+  assert.deepEqual(correlator.stats(), { channels: 0, calls: 0, callsInProgress: 0, registrations: 0, pendingOriginates: 0 });
+});

@@ -1,7 +1,7 @@
 import type { AmiMessage, AmiValue } from '../ami/message';
 import type { CorrelatorSettings, PbxSettings } from '../settings';
 import { makePbxEvent, flag, type PbxEvent, type PbxEventName } from './pbx-event';
-import { ChannelClassifier, dialStringNumber, endpointOf, localPairName } from './channel-classifier';
+import { ChannelClassifier, dialStringNumber, endpointOf, localExten, localPairName } from './channel-classifier';
 import { Call, Channel, DialBatch, own } from './call-state';
 import { ZonedTime, epochSecondsFromCallId, parseAmiTimestamp } from './zoned-time';
 import { mixMonitorRecordName, templateRecordName } from './record-name';
@@ -555,9 +555,38 @@ export class CallCorrelator {
         pending.channels.some((channel) => channel.originateLeg && channel.name.startsWith(requested)),
       );
     }
-    if (call === undefined || call.dial !== 'pending') return;
+    if (call === undefined) {
+      // Our own click-to-dial that failed before any channel existed (phone not registered).
+      if (m.Response === 'Failure') this.failedOwnOriginate(m);
+      return;
+    }
+    if (call.dial !== 'pending') return;
     call.calledNum = own(dialledExten(str(m.Exten)));
     this.emitPendingDial(call, this.eventMicros(m));
+  }
+
+  /**
+   * A failed OriginateResponse names the requested channel (`PJSIP/104`, `Local/104@from-internal`)
+   * and the number; the oldest registration for that extension and number that never got a
+   * channel is its call: it gets its `dial` and `endcall` (nothing answered), as a first leg
+   * that rang and failed does.
+   */
+  private failedOwnOriginate(m: AmiMessage): void {
+    const requested = str(m.Channel);
+    const exten = requested.startsWith('Local/') ? localExten(requested) : endpointOf(requested);
+    const number = str(m.Exten);
+    let found: OriginateRegistration | undefined;
+    for (const { registration } of this.registrations.values()) {
+      if (registration.exten === exten && registration.number === number) {
+        found = registration;
+        break;
+      }
+    }
+    if (found === undefined) return;
+    const call = this.createCall(found.callId, false);
+    const ts = this.eventMicros(m);
+    this.emitDial(call, ts, '', call.calledNum);
+    this.endCall(call, ts, 'hangup');
   }
 
   // ---- channels and calls -----------------------------------------------------------------
