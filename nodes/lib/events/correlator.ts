@@ -438,6 +438,9 @@ export class CallCorrelator {
       return;
     }
     if (dest.pickedUp) return; // already reported as call_pickup
+    // A channel of another call that this call never dialled: a picker whose Pickup event is
+    // still to come (the dial masquerade names it); its call_pickup will report it.
+    if (caller !== undefined && dest.call !== caller.call && dest.batch === undefined) return;
     const leg = dest.kind === 'local' ? resolveLocal(dest) : dest;
     if (leg === undefined || leg.answered) return;
     this.reportAnswer(call, leg, this.eventMicros(m));
@@ -724,8 +727,10 @@ export class CallCorrelator {
     channel.linkedid = own(linkedid);
     const from = channel.call;
     if (from.id === linkedid) return;
-    const to = this.calls.get(linkedid) ?? this.createCall(linkedid, true);
-    if (to === from) return;
+    const to = this.calls.get(linkedid);
+    // An unknown Linkedid is not a call to join: the channel stays in the call it is reported in
+    // (a late event carrying a merged pseudo-call's Linkedid must not resurrect it).
+    if (to === undefined || to === from) return;
     // Judged before the move: the move may end the consultation call (and forget its state).
     const transferred = channel.answered && from.reported && to.reported && (channel.kind === 'internal' || channel.kind === 'trunk');
     const consultation = { callerType: from.callerType, callerNum: from.callerNum, calledNum: from.calledNum };
