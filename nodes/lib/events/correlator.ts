@@ -79,7 +79,7 @@ export interface CorrelatorStats {
 const NONE: CorrelatedEvent[] = [];
 Object.freeze(NONE);
 
-/** Extension-like dialled numbers (`600`, `700`): what a ring group / queue was called by. */
+/** How Asterisk prints an empty caller ID or connected line. */
 const UNKNOWN = '<unknown>';
 
 export class CallCorrelator {
@@ -413,10 +413,8 @@ export class CallCorrelator {
     phone.originateLeg = true;
     if (phone.kind !== 'internal') return;
     if (call.originatorName !== '') phone.extenName = call.originatorName;
-    if (call.callerNum === '' || (call.dial !== 'emitted' && call.callerType === 'originate' && call.originatorName === '')) {
-      if (call.callerNum === '') call.callerNum = phone.exten;
-      if (call.callerName === '') call.callerName = phone.extenName;
-    }
+    if (call.callerNum === '') call.callerNum = phone.exten;
+    if (call.callerName === '') call.callerName = phone.extenName;
     call.addExtension(phone.exten);
   }
 
