@@ -5,7 +5,7 @@ import { AmiPbxClient } from './lib/dial/ami-pbx-client';
 import { EndpointNames } from './lib/dial/endpoint-names';
 import { PbxHttpError } from './lib/dial/errors';
 import { HttpPbxClient } from './lib/dial/http-pbx-client';
-import { effectiveTransport, readDialProperties, type DialProperties } from './lib/dial/node-properties';
+import { effectiveTransport, readDialProperties, sourceOf, type DialProperties } from './lib/dial/node-properties';
 import type { DialResult, PbxClient } from './lib/dial/pbx-client';
 import { callTrackerFor } from './lib/events/call-tracker';
 import type { PbxConfigApi } from './lib/pbx-config-api';
@@ -49,7 +49,11 @@ export = function (RED: NodeAPI) {
       } else {
         const connection = config.register(node);
         registered = connection !== null;
-        if (!connection) throw new Error('the pbx-config has no AMI host: set one, or use the HTTP transport');
+        if (!connection) {
+          throw new Error(config.settings.host
+            ? 'the pbx-config cannot open its AMI connection: check its settings'
+            : 'the pbx-config has no AMI host: set one, or use the HTTP transport');
+        }
         client = new AmiPbxClient({
           connection,
           settings: config.settings,
@@ -76,7 +80,9 @@ export = function (RED: NodeAPI) {
       ])
         .then(([number, exten]) => {
           node.status({ fill: 'blue', shape: 'ring', text: shorten(`${word('dialling', 'dialling')} ${String(exten)} → ${String(number)}`) });
-          return dialer.dial({ number, exten, callerId: props.callerId, variables: props.variables });
+          return dialer.dial({
+            number, exten, callerId: props.callerId, variables: props.variables, sources: { number: sourceOf(props.number), exten: sourceOf(props.exten) },
+          });
         })
         .then((result) => {
           const out = msg as NodeMessage & { statusCode?: number; response?: unknown };

@@ -4,7 +4,7 @@ import { reportError, shorten } from './common/report-error';
 import { AmiPbxClient } from './lib/dial/ami-pbx-client';
 import { PbxHttpError } from './lib/dial/errors';
 import { HttpPbxClient } from './lib/dial/http-pbx-client';
-import { effectiveTransport, readHangupProperties, type HangupProperties } from './lib/dial/node-properties';
+import { effectiveTransport, readHangupProperties, sourceOf, type HangupProperties } from './lib/dial/node-properties';
 import type { PbxClient } from './lib/dial/pbx-client';
 import type { PbxConfigApi } from './lib/pbx-config-api';
 
@@ -37,7 +37,11 @@ export = function (RED: NodeAPI) {
       } else {
         const connection = config.register(node);
         registered = connection !== null;
-        if (!connection) throw new Error('the pbx-config has no AMI host: set one, or use the HTTP transport');
+        if (!connection) {
+          throw new Error(config.settings.host
+            ? 'the pbx-config cannot open its AMI connection: check its settings'
+            : 'the pbx-config has no AMI host: set one, or use the HTTP transport');
+        }
         client = new AmiPbxClient({ connection, settings: config.settings });
       }
     } catch (err) {
@@ -54,7 +58,7 @@ export = function (RED: NodeAPI) {
         evaluateProperty(RED, node, msg, props.exten.value, props.exten.type),
         evaluateProperty(RED, node, msg, props.callId.value, props.callId.type),
       ])
-        .then(([exten, callId]) => hanger.hangup({ exten, callId }))
+        .then(([exten, callId]) => hanger.hangup({ exten, callId, sources: { exten: sourceOf(props.exten), callId: sourceOf(props.callId) } }))
         .then((result) => {
           const out = msg as NodeMessage & { statusCode?: number; response?: unknown };
           out.payload = { exten: result.exten, call_id: result.call_id, hungup: result.hungup };

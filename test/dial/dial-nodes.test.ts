@@ -118,6 +118,22 @@ test('20 hostile inputs: each goes to Catch with a clear error and a red status,
   assert.equal(statusesOf('dial').at(-1)?.fill, 'red');
 });
 
+test('an error names where the bad value came from', async () => {
+  await loaded([dial(), dial({ id: 'dial2', number: 'crm.phone', numberType: 'flow', exten: '101', extenType: 'str' })]);
+  const caught = collect('caught');
+  helper.getNode('dial')!.receive({ payload: '0612345678' } as NodeMessage);
+  await until(() => caught.length === 1);
+  helper.getNode('dial2')!.context().flow.set('crm', { phone: '0612 ABC' });
+  helper.getNode('dial2')!.receive({} as NodeMessage);
+  await until(() => caught.length === 2);
+  const messages = caught.map((m) => (m.error as { message: string }).message).sort();
+  // Node-RED puts the error's kind in front: a Catch flow can tell bad input from a PBX problem.
+  assert.deepEqual(messages, [
+    'DialInputError: exten (msg.payload.exten) is missing',
+    'DialInputError: number (flow.crm.phone) "0612 ABC" contains characters other than 0-9 + * # (spaces, dashes, dots and parentheses are allowed); refused',
+  ]);
+});
+
 test('pbx-dial when the PBX is not connected fails at once to Catch, with the reason in the status', async () => {
   const closed = await startPbx();
   const port = closed.server.port;

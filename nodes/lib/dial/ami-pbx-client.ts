@@ -10,7 +10,7 @@ import { DialInputError, PbxPermissionError, PbxRequestError, PbxUnavailableErro
 import { isBlank, parseCallId, parseExtension } from './input-rules';
 import { originateOutcome } from './originate-result';
 import { channelsOfCall, channelsOfExtension } from './channel-match';
-import type { DialInput, DialResult, HangupInput, HangupResult, PbxClient } from './pbx-client';
+import { named, type DialInput, type DialResult, type HangupInput, type HangupResult, type PbxClient } from './pbx-client';
 
 /** What the per-PBX call tracker (pbx-event's correlator) learns about our own Originates. */
 export interface OriginateRegistry {
@@ -77,8 +77,8 @@ export class AmiPbxClient implements PbxClient {
 
   async hangup(input: HangupInput): Promise<HangupResult> {
     const byCall = !isBlank(input.callId);
-    const callId = byCall ? parseCallId(input.callId, 'call_id') : '';
-    const exten = byCall ? '' : isBlank(input.exten) ? missingTarget() : parseExtension(input.exten, 'exten');
+    const callId = byCall ? parseCallId(input.callId, named('call_id', input.sources?.callId)) : '';
+    const exten = byCall ? '' : isBlank(input.exten) ? missingTarget() : parseExtension(input.exten, named('exten', input.sources?.exten));
     this.assertConnected();
     const { connection } = this.options;
     let channels: AmiMessage[];

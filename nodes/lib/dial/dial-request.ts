@@ -1,6 +1,6 @@
 import { callerIdFor, parseExtension, parseNumber, parseVariables } from './input-rules';
 import { normalizeNumber, type NumberRules } from './normalize-number';
-import type { DialInput } from './pbx-client';
+import { named, type DialInput } from './pbx-client';
 
 /** A dial request that passed every input rule, with the number as the PBX will dial it. */
 export interface DialRequest {
@@ -14,7 +14,7 @@ export interface DialRequest {
 
 /** Checks and normalises raw dial input; throws a DialInputError saying what is wrong. */
 export function prepareDial(input: DialInput, rules: NumberRules): DialRequest {
-  const exten = parseExtension(input.exten, 'exten');
-  const number = normalizeNumber(parseNumber(input.number, 'number'), rules);
+  const exten = parseExtension(input.exten, named('exten', input.sources?.exten));
+  const number = normalizeNumber(parseNumber(input.number, named('number', input.sources?.number)), rules);
   return { exten, number, callerId: callerIdFor(input.callerId, number), variables: parseVariables(input.variables) };
 }

@@ -3,7 +3,7 @@ import type { PbxSettings } from '../settings';
 import { prepareDial } from './dial-request';
 import { DialInputError, PbxHttpError, PbxUnavailableError } from './errors';
 import { isBlank, parseExtension } from './input-rules';
-import type { DialInput, DialResult, HangupInput, HangupResult, PbxClient } from './pbx-client';
+import { named, type DialInput, type DialResult, type HangupInput, type HangupResult, type PbxClient } from './pbx-client';
 
 export type HttpDialSettings = Pick<PbxSettings, 'httpUrl' | 'httpUser' | 'httpPassword' | 'internationalPrefix' | 'stripPrefix'>;
 
@@ -42,7 +42,7 @@ export class HttpPbxClient implements PbxClient {
       throw new DialInputError('the vendor HTTP API hangs up by extension only: leave call_id empty or use the AMI transport');
     }
     if (isBlank(input.exten)) throw new DialInputError('nothing to hang up: give an extension (exten)');
-    const exten = parseExtension(input.exten, 'exten');
+    const exten = parseExtension(input.exten, named('exten', input.sources?.exten));
     const response = await this.get('hangup', { exten });
     return { exten, call_id: '', hungup: null, statusCode: response.status, response: response.data };
   }

@@ -66,6 +66,20 @@ export function readHangupProperties(raw: Raw): HangupProperties {
   };
 }
 
+/** Where a TypedInput's value comes from, as error messages name it: `msg.payload.number`, `flow.crm`. */
+export function sourceOf(property: TypedProperty): string {
+  switch (property.type) {
+    case 'msg':
+    case 'flow':
+    case 'global':
+      return `${property.type}.${property.value}`;
+    case 'env':
+      return `env ${property.value}`;
+    default:
+      return 'the fixed value';
+  }
+}
+
 /** The transport a node uses: its own choice, or its pbx-config's. */
 export function effectiveTransport(transport: NodeTransport, settings: Pick<PbxSettings, 'transport'>): 'ami' | 'http' {
   return transport === 'config' ? settings.transport : transport;

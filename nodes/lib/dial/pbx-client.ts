@@ -14,6 +14,13 @@ export interface DialInput {
   callerId?: unknown;
   /** `NAME=value` per line (AMI only). */
   variables?: unknown;
+  /** Where the values came from (`msg.payload.number`), named in error messages. */
+  sources?: { number?: string; exten?: string };
+}
+
+/** `number (msg.payload.number)`: a value's name for error messages, with its source if known. */
+export function named(what: string, source: string | undefined): string {
+  return source ? `${what} (${source})` : what;
 }
 
 /** `requested`: the HTTP API accepted the request; it does not say how the call went. */
@@ -38,6 +45,8 @@ export interface HangupInput {
   exten?: unknown;
   /** …or, when this is not empty, every channel of this call. */
   callId?: unknown;
+  /** Where the values came from, named in error messages. */
+  sources?: { exten?: string; callId?: string };
 }
 
 export interface HangupResult {
