@@ -63,7 +63,9 @@ export = function (RED: NodeAPI) {
     const connection = config!.register(user);
     cleanups.push(() => config!.deregister(user));
     if (!connection) {
-      fail('the pbx-config has no AMI host: set one, or use the http source');
+      // With a host set, the pbx-config refused for a reason it has already shown (invalid settings).
+      if (config!.settings.host) node.error('pbx-event: the pbx-config cannot connect (see its status)');
+      else fail('the pbx-config has no AMI host: set one, or use the http source');
       return;
     }
 

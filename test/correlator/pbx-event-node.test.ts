@@ -189,15 +189,18 @@ test('http source: notifications the PBX pushes, filtered as AMI events are, wit
   }
 });
 
-test('misconfigured: no PBX, or a PBX without AMI host, is a red status and a logged error', async () => {
+test('misconfigured: no PBX, a PBX without AMI host or with invalid settings, an unknown source: a red status and a logged error', async () => {
   await helper.load(NODES, [
     { id: 'f1', type: 'tab' },
     { id: 'nohost', type: 'pbx-config', name: 'HTTP only', httpUrl: 'http://127.0.0.1:9' },
     { id: 'a', type: 'pbx-event', z: 'f1', wires: [[]] },
     { id: 'b', type: 'pbx-event', z: 'f1', server: 'nohost', wires: [[]] },
     { id: 'c', type: 'pbx-event', z: 'f1', server: 'nohost', source: 'carrier-pigeon', wires: [[]] },
+    { id: 'mars', type: 'pbx-config', name: 'Elsewhere', host: '127.0.0.1', port: String(server.port), timezone: 'Mars/Olympus_Mons' },
+    { id: 'd', type: 'pbx-event', z: 'f1', server: 'mars', wires: [[]] },
   ], {});
-  await until(() => statusesOf('a').length > 0 && statusesOf('b').length > 0 && statusesOf('c').length > 0, 'the statuses');
+  await until(() => ['a', 'b', 'c', 'd'].every((id) => statusesOf(id).length > 0), 'the statuses');
+  assert.match(statusesOf('d').at(-1)?.text ?? '', /invalid PBX settings/, "the pbx-config's reason stays shown");
   assert.equal(statusesOf('a').at(-1)?.fill, 'red');
   assert.match(statusesOf('a').at(-1)?.text ?? '', /no PBX selected/);
   assert.match(statusesOf('b').at(-1)?.text ?? '', /no AMI host/);
