@@ -4,6 +4,8 @@ import { CdrDatabase, type CdrDatabaseOptions } from '../../nodes/lib/cdr/cdr-da
 import { CdrError } from '../../nodes/lib/cdr/cdr-error';
 import { CdrQueries, cdrRulesFrom, type CdrResult } from '../../nodes/lib/cdr/cdr-queries';
 import { CdrPool } from '../../nodes/lib/cdr/cdr-pool';
+import { ChannelSql } from '../../nodes/lib/cdr/channel-sql';
+import { SqlParams } from '../../nodes/lib/cdr/sql-params';
 import type { CdrQueryInput, CdrQueryName } from '../../nodes/lib/cdr/query-input';
 import type { CdrRow } from '../../nodes/lib/cdr/result-values';
 import { readSettings } from '../../nodes/lib/settings';
@@ -435,6 +437,28 @@ describe('the shared pool', () => {
     assert.equal(pool.isOpen, false);
     await assert.rejects(new CdrQueries(changed, rules).run('stats', {}), /connection was closed/);
   });
+});
+
+test('channel names: the endpoint is between the first slash and the last dash before a hex suffix; the kind follows the patterns', async () => {
+  const names: Array<[string, string | null, string]> = [
+    ['PJSIP/101-0000002a', '101', 'extension'],
+    ['SIP/my-trunk-00000007', 'my-trunk', 'trunk'],
+    ['IAX2/provider-1234', 'provider', 'trunk'],
+    ['DAHDI/1-1', '1', 'trunk'],
+    ['PJSIP/1050-ABCDEF01', '1050', 'extension'],
+    ['Local/101@from-queue-00000001;2', null, 'local'],
+    ['ConfBridge/0x7f3c', null, 'other'],
+    ['PJSIP/-00000001', null, 'other'],
+    ['PJSIP/101-', null, 'other'],
+    ['/101-0001', null, 'other'],
+    ['', null, 'none'],
+  ];
+  const params = new SqlParams();
+  const channels = new ChannelSql(params, rules.channels);
+  const list = params.add(names.map(([name]) => name), 'text[]');
+  const text = `SELECT n, ${channels.endpoint('n')} AS ep, ${channels.kind('n', channels.endpoint('n'))} AS kind FROM unnest(${list}) WITH ORDINALITY AS t(n, i) ORDER BY i`;
+  const result = await server.withSuperuser(DB, (client) => client.query({ text, values: params.values }));
+  assert.deepEqual(result.rows.map((row) => [row.n, row.ep, row.kind]), names);
 });
 
 test('numbers compare after the pbx-config normalisation', () => {

@@ -67,28 +67,30 @@ export class CallModelSql {
 
   /**
    * `legs`: the rows of `cdr` matching `rowFilter` (over alias `c`), each with its channels'
-   * endpoints and kinds, its place in the call (`leg_no`), whether it is connected and, for the
-   * first leg, whether the caller is external.
+   * endpoints and kinds, its place in the call (`leg_no`) and whether it is connected.
    */
   legsCtes(rowFilter: string): string {
     const ch = this.channels;
     return `
 legs_raw AS (
   SELECT c.linkedid AS call_id, c.uniqueid, c.sequence, c.start, c.answer, c."end", c.src, c.dst, c.clid,
-         c.channel, c.dstchannel, c.dcontext, c.lastapp, c.disposition,
-         coalesce(c.duration, 0) AS duration, coalesce(c.billsec, 0) AS billsec,
+         c.channel, c.dstchannel, c.dcontext, c.disposition, coalesce(c.billsec, 0) AS billsec,
          ${ch.endpoint('c.channel')} AS ch_ep, ${ch.endpoint('c.dstchannel')} AS dst_ep
   FROM ${this.table} c
   WHERE ${rowFilter}
+  -- OFFSET 0 keeps PostgreSQL from inlining this step: the endpoints are computed once per
+  -- row instead of once per use in the classification below.
+  OFFSET 0
 ),
 legs_kind AS (
-  SELECT r.*, ${ch.kind('r.channel', 'r.ch_ep')} AS ch_kind, ${ch.kind('r.dstchannel', 'r.dst_ep')} AS dst_kind,
+  SELECT r.call_id, r.sequence, r.start, r.answer, r."end", r.src, r.dst, r.clid, r.dcontext, r.disposition, r.billsec,
+         r.ch_ep, r.dst_ep,
+         ${ch.kind('r.channel', 'r.ch_ep')} AS ch_kind, ${ch.kind('r.dstchannel', 'r.dst_ep')} AS dst_kind,
          row_number() OVER (PARTITION BY r.call_id ORDER BY r.start, r.sequence NULLS LAST, r.uniqueid) AS leg_no
   FROM legs_raw r
 ),
 legs AS (
-  SELECT k.*, (k.disposition = 'ANSWERED' AND k.dst_kind IN ('extension', 'trunk')) AS connected,
-         ${ch.callerIsExternal('k.ch_ep', 'k.ch_kind', 'k.dcontext')} AS caller_external
+  SELECT k.*, (k.disposition = 'ANSWERED' AND k.dst_kind IN ('extension', 'trunk')) AS connected
   FROM legs_kind k
 )`;
   }
@@ -107,7 +109,7 @@ calls_agg AS (
     max(src) FILTER (WHERE leg_no = 1) AS caller_num,
     max(clid) FILTER (WHERE leg_no = 1) AS caller_clid,
     max(dst) FILTER (WHERE leg_no = 1) AS called_num,
-    bool_or(caller_external) FILTER (WHERE leg_no = 1) AS caller_external,
+    bool_or(${this.channels.callerIsExternal('ch_ep', 'ch_kind', 'dcontext')}) FILTER (WHERE leg_no = 1) AS caller_external,
     max(ch_ep) FILTER (WHERE leg_no = 1 AND ch_kind = 'extension') AS first_exten,
     bool_or(dst_kind = 'trunk') AS reached_trunk,
     (array_agg(dst_ep ORDER BY answer DESC, start DESC, sequence DESC NULLS LAST)

@@ -23,7 +23,7 @@ export function buildStatsQuery(rules: CallModelRules, input: StatsQueryInput): 
   const pbxRows = only === null
     ? `
 pbx_rows AS (
-  SELECT ${day('c.call_start')} AS day, '' AS exten,
+  SELECT c.day, '' AS exten,
     count(*) FILTER (WHERE c.direction = 'inbound') AS calls_in,
     count(*) FILTER (WHERE c.direction = 'outbound') AS calls_out,
     count(*) FILTER (WHERE c.direction = 'internal') AS calls_internal,
@@ -42,7 +42,7 @@ pbx_rows AS (SELECT NULL::text AS day, NULL::text AS exten, 0::bigint AS calls_i
 WITH ${m.legsCtes(`c.start >= ${from} - ${LEG_WINDOW} AND c.start < ${to} + ${LEG_WINDOW}`)},
 ${m.callsCte()},
 in_range AS (
-  SELECT * FROM calls WHERE call_start >= ${from} AND call_start < ${to}
+  SELECT calls.*, ${day('call_start')} AS day FROM calls WHERE call_start >= ${from} AND call_start < ${to}
 ),
 parts AS (
   SELECT l.call_id, l.dst_ep AS exten, true AS rung, l.connected, l.billsec,
@@ -63,7 +63,7 @@ per_call AS (
   GROUP BY call_id, exten
 ),
 exten_rows AS (
-  SELECT ${day('c.call_start')} AS day, e.exten,
+  SELECT c.day, e.exten,
     count(*) FILTER (WHERE e.rung AND e.exten IS DISTINCT FROM c.caller_exten) AS calls_in,
     count(*) FILTER (WHERE e.exten = c.caller_exten) AS calls_out,
     count(*) FILTER (WHERE c.direction = 'internal') AS calls_internal,
