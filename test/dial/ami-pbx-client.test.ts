@@ -220,3 +220,28 @@ test('an endpoint lookup that fails leaves the name empty and is not repeated fo
   }
 });
 
+
+test('the endpoint-name cache stays bounded however many extensions are dialled', async () => {
+  const pbx = await startPbx();
+  const connection = await connectTo(pbx.server);
+  const names = new EndpointNames();
+  const lookups = (): number => pbx.server.actionsNamed('PJSIPShowEndpoint').length;
+  try {
+    assert.equal(await names.nameOf(connection, '101'), 'Alice');
+    // 1999 made-up extensions fill the cache to its 2000 names; '101' is still in it.
+    for (let batch = 0; batch < 1999; batch += 100) {
+      await Promise.all(Array.from({ length: Math.min(100, 1999 - batch) }, (_, i) => names.nameOf(connection, `x${batch + i}`)));
+    }
+    assert.equal(await names.nameOf(connection, '101'), 'Alice');
+    assert.equal(lookups(), 2000);
+    // One more pushes out the least recently looked up one ('x0'); '101' was just used.
+    await names.nameOf(connection, 'x-last');
+    await names.nameOf(connection, '101');
+    assert.equal(lookups(), 2001);
+    await names.nameOf(connection, 'x0');
+    assert.equal(lookups(), 2002, 'the evicted name is looked up again');
+  } finally {
+    connection.close();
+    await pbx.close();
+  }
+});

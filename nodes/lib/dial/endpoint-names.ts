@@ -9,6 +9,8 @@ import { field } from '../ami/message';
  */
 export class EndpointNames {
   private readonly known = new Map<string, { name: string; until: number }>();
+  /** Names kept at most (a flood of made-up extensions must not grow it without end). */
+  private static readonly MAX_ENTRIES = 2000;
   private readonly pending = new Map<string, Promise<string>>();
 
   constructor(
@@ -27,7 +29,10 @@ export class EndpointNames {
   async nameOf(connection: AmiConnectionApi, exten: string): Promise<string> {
     const now = (this.options.now ?? Date.now)();
     const cached = this.known.get(exten);
-    if (cached && cached.until > now) return cached.name;
+    if (cached && cached.until > now) {
+      this.remember(exten, cached.name, cached.until);
+      return cached.name;
+    }
     const inFlight = this.pending.get(exten);
     if (inFlight) return inFlight;
     const lookup = this.lookup(connection, exten).finally(() => this.pending.delete(exten));
@@ -46,12 +51,19 @@ export class EndpointNames {
       const list = await connection.actionList({ Action: 'PJSIPShowEndpoint', Endpoint: exten }, { timeoutMs });
       const detail = list.events.find((event) => field(event, 'Event') === 'EndpointDetail');
       const name = detail ? nameFromCallerId(field(detail, 'Callerid')) : '';
-      this.known.set(exten, { name, until: now() + ttlMs });
+      this.remember(exten, name, now() + ttlMs);
       return name;
     } catch {
-      this.known.set(exten, { name: '', until: now() + failureTtlMs });
+      this.remember(exten, '', now() + failureTtlMs);
       return '';
     }
+  }
+
+  private remember(exten: string, name: string, until: number): void {
+    this.known.delete(exten);
+    this.known.set(exten, { name, until });
+    // Map order is insertion order, refreshed on every use: the first key is the least recently used.
+    if (this.known.size > EndpointNames.MAX_ENTRIES) this.known.delete(this.known.keys().next().value as string);
   }
 }
 
