@@ -1,0 +1,207 @@
+import { FeedProcess } from '../lib/feed-process';
+import type { WriteMode } from '../lib/feed-server';
+import { AmiClientAlone, BareSplitParse, type Consumer } from '../lib/consumers';
+import { AdapterAlone, deliveredByAdapter } from '../lib/adapter-consumers';
+import { measureIngest, type Expected } from '../lib/measure';
+import { buildStream, countByEventName, scenarios, type StreamOptions } from '../lib/stream';
+import { spread } from '../lib/stats';
+import type { Row } from '../lib/table';
+import { pause, type Suite } from '../lib/suite';
+import { expectedCallEvents } from '../lib/offline-correlation';
+import { CorrelatorOnAdapter, deployPackages, PackageInNodeRed } from '../lib/package-consumers';
+import { NodeRedRuntime } from '../lib/node-red';
+import { frameOwnBytesOn } from '../lib/own-framing-transport';
+import { mergeSummaries, renderSummary, startProfiling, summarise, type ProfileSummary } from '../lib/cpu-profile';
+
+/**
+ * 1. Ingest: how many AMI events per second each reader takes in, all fed the same bytes by
+ * the PBX process as fast as TCP allows, in 64 KB writes and in one write per event.
+ * Readers, from the ceiling down: a bare split+parse, asterisk-ami-client alone, the package's
+ * adapter alone, adapter + correlator, and the package as users run it (pbx-config + pbx-event
+ * in Node-RED). Then the package's runs again under the CPU profiler: whose code the time is.
+ */
+
+interface Variant {
+  key: string;
+  label: string;
+  /** Consumers that connect on their own, or a pbx-config + pbx-event deployed in Node-RED. */
+  make: (() => Consumer) | 'package';
+  expected: Expected;
+  /** EXPERIMENT: the package's adapter with our own framing instead of the library's. */
+  ownFraming?: boolean;
+}
+
+const MODES: Array<{ mode: WriteMode; label: string }> = [
+  { mode: 'chunk64k', label: '64 KB writes' },
+  { mode: 'per-event', label: 'one event per write' },
+];
+
+export const run: Suite = async ({ scale, runs, log }) => {
+  const events = scale === 'quick' ? 6_000 : 30_000;
+  const concurrency = 50;
+  const shape: StreamOptions = { events, concurrency, seed: 7 };
+  const sample = buildStream(shape);
+  const names = countByEventName(sample.frames);
+  const callEvents = expectedCallEvents(sample.frames);
+  const all = sample.frames.length;
+  const adapterEvents = deliveredByAdapter(names);
+  log(`stream: ${all} events (${(sample.bytes / 2 ** 20).toFixed(1)} MiB, ${sample.calls} calls, ${concurrency} at once) → ${callEvents} call events; ${all - adapterEvents} are noise the adapter drops unparsed`);
+
+  const runtime = await NodeRedRuntime.start();
+  const coreExpected: Expected = { streamEvents: all, amiEvents: adapterEvents, callEvents };
+  const variants: Variant[] = [
+    { key: 'bare', label: 'bare split+parse', make: () => new BareSplitParse(), expected: { streamEvents: all, amiEvents: all, callEvents: 0 } },
+    { key: 'client', label: 'asterisk-ami-client alone', make: () => new AmiClientAlone(), expected: { streamEvents: all, amiEvents: all, callEvents: 0 } },
+    { key: 'adapter', label: 'adapter alone (AmiConnection)', make: () => new AdapterAlone(), expected: { streamEvents: all, amiEvents: adapterEvents, callEvents: 0 } },
+    { key: 'correlator', label: 'adapter + correlator, no Node-RED', make: () => new CorrelatorOnAdapter(), expected: coreExpected },
+    { key: 'package', label: 'package in Node-RED (pbx-config + pbx-event)', make: 'package', expected: coreExpected },
+    { key: 'correlator-own', label: 'EXPERIMENT own framing: adapter + correlator', make: () => new CorrelatorOnAdapter(), expected: coreExpected, ownFraming: true },
+    { key: 'package-own', label: 'EXPERIMENT own framing: package in Node-RED', make: 'package', expected: coreExpected, ownFraming: true },
+  ];
+
+  const feed = new FeedProcess();
+  const consumers = new Map<string, { consumer: Consumer; port: number }>();
+  const failures: string[] = [];
+  const packages: Array<{ key: string; port: number; consumer: PackageInNodeRed }> = [];
+  for (const variant of variants) {
+    const port = await feed.amiListen();
+    if (variant.ownFraming) frameOwnBytesOn(port);
+    if (variant.make === 'package') {
+      packages.push({ key: variant.key, port, consumer: new PackageInNodeRed(runtime, packages.length) });
+      continue;
+    }
+    const consumer = variant.make();
+    try {
+      await consumer.connect(port);
+      await feed.waitForLogins(port, 1);
+      consumers.set(variant.key, { consumer, port });
+    } catch (err) {
+      failures.push(`${variant.label}: could not start: ${(err as Error).message}`);
+      log(`${variant.label}: could not start: ${(err as Error).message}`);
+    }
+  }
+  try {
+    await deployPackages(runtime, packages.map((p) => p.port), packages.map((p) => p.consumer));
+    for (const p of packages) {
+      await feed.waitForLogins(p.port, 1);
+      consumers.set(p.key, { consumer: p.consumer, port: p.port });
+    }
+  } catch (err) {
+    failures.push(`package in Node-RED: could not start: ${(err as Error).message}`);
+    log(`package in Node-RED: could not start: ${(err as Error).message}`);
+  }
+  await pause(200);
+
+  let idBase = 10_000_000;
+  const nextStream = (): StreamOptions => ({ ...shape, idBase: (idBase += 10_000_000) });
+  // rates[mode][variant] = per-run AMI events/s (NaN when a run failed)
+  const rates = new Map<string, number[]>();
+  const callRates = new Map<string, number[]>();
+  for (let r = 0; r < runs; r++) {
+    for (const { mode } of MODES) {
+      // Rotate the order so that no reader always runs right after the same one.
+      const order = variants.map((_, i) => variants[(i + r) % variants.length]);
+      for (const variant of order) {
+        const entry = consumers.get(variant.key);
+        if (!entry) continue;
+        const { consumer, port } = entry;
+        const key = `${mode}/${variant.key}`;
+        try {
+          const m = await measureIngest(feed, port, consumer, mode, nextStream(), variant.expected);
+          push(rates, key, m.amiPerSecond);
+          push(callRates, key, m.callPerSecond);
+          log(`run ${r + 1} ${mode.padEnd(9)} ${variant.label.padEnd(46)} ${Math.round(m.amiPerSecond).toString().padStart(7)} AMI ev/s  ${Math.round(m.callPerSecond).toString().padStart(6)} call ev/s`);
+        } catch (err) {
+          push(rates, key, NaN);
+          push(callRates, key, NaN);
+          failures.push(`${key}: ${(err as Error).message}`);
+          log(`run ${r + 1} ${mode} ${variant.label}: FAILED ${(err as Error).message}`);
+          await pause(500);
+        }
+      }
+    }
+  }
+
+  // The package's own share of the CPU time, run by run, with the V8 sampling profiler on.
+  const profiles = new Map<string, ProfileSummary[]>();
+  for (let r = 0; r < runs; r++) {
+    for (const { mode } of MODES) {
+      for (const key of ['package', 'package-own']) {
+        const entry = consumers.get(key);
+        if (!entry || (key === 'package-own' && mode !== 'chunk64k')) continue;
+        try {
+          const stop = await startProfiling();
+          await measureIngest(feed, entry.port, entry.consumer, mode, nextStream(), coreExpected);
+          const summary = summarise(await stop());
+          push(profiles, `${mode}/${key}`, summary);
+          log(`profile run ${r + 1} ${mode} ${key}: own code ${(summary.ownShare * 100).toFixed(1)} % of ${summary.busyMs.toFixed(0)} ms busy`);
+        } catch (err) {
+          failures.push(`profile ${mode} ${key}: ${(err as Error).message}`);
+        }
+      }
+    }
+  }
+
+  for (const { consumer } of consumers.values()) await consumer.close();
+  await feed.exit();
+  await runtime.stop();
+
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const finite = (xs: number[] | undefined): number[] => (xs ?? []).filter(Number.isFinite);
+  const ratios = (a: number[] | undefined, b: number[] | undefined): number[] =>
+    (a ?? []).map((v, i) => v / (b ?? [])[i]).filter(Number.isFinite);
+  for (const { mode, label } of MODES) {
+    const id = mode === 'chunk64k' ? '1a' : '1b';
+    const get = (k: string): number[] | undefined => rates.get(`${mode}/${k}`);
+    rows.push({ section: id, figure: `ingest, ${label}: bare split+parse (ceiling)`, unit: 'ev/s', value: spread(finite(get('bare'))) });
+    rows.push({
+      section: id, figure: `ingest, ${label}: asterisk-ami-client alone`, unit: 'ev/s', value: spread(finite(get('client'))),
+      baseline: { name: 'bare', value: spread(finite(get('bare'))) }, ratio: spread(ratios(get('client'), get('bare'))),
+    });
+    for (const key of ['adapter', 'correlator', 'package', 'correlator-own', 'package-own'] as const) {
+      const v = variants.find((x) => x.key === key)!;
+      const value = spread(finite(get(key)));
+      const row: Row = {
+        section: id, figure: `ingest, ${label}: ${v.label}`, unit: 'AMI ev/s', value,
+        baseline: { name: 'ami-client', value: spread(finite(get('client'))) }, ratio: spread(ratios(get(key), get('client'))),
+      };
+      if (key === 'package' || key === 'package-own') {
+        row.target = '≥ 30 000';
+        row.met = value.runs ? value.median >= 30_000 : null;
+      }
+      rows.push(row);
+      if (key === 'package') {
+        rows.push({
+          section: id, figure: `ingest, ${label}: package vs the ceiling`, unit: 'AMI ev/s', value,
+          baseline: { name: 'bare', value: spread(finite(get('bare'))) }, ratio: spread(ratios(get('package'), get('bare'))),
+        });
+        rows.push({ section: id, figure: `ingest, ${label}: package call events`, unit: 'call ev/s', value: spread(finite(callRates.get(`${mode}/package`))) });
+      }
+    }
+    for (const key of ['package', 'package-own']) {
+      const summaries = profiles.get(`${mode}/${key}`) ?? [];
+      if (summaries.length === 0) continue;
+      const own = spread(summaries.map((s) => s.ownShare * 100));
+      const experiment = key === 'package-own' ? 'EXPERIMENT own framing: ' : '';
+      rows.push({
+        section: id, figure: `ingest, ${label}: ${experiment}package's own code (adapter+correlator+node), share of CPU`, unit: '%', value: own,
+        target: '≤ 30 %', met: own.median <= 30, note: 'profiled runs',
+      });
+      notes.push(renderSummary(`Profile, ${experiment}package ingest, ${label} (${summaries.length} runs merged)`, mergeSummaries(summaries)));
+    }
+  }
+  notes.unshift(
+    `Ingest stream: ${all} AMI events per run (${(sample.bytes / 2 ** 20).toFixed(1)} MiB), ${sample.calls} calls from the ${scenarios().length} live recordings, ` +
+      `${concurrency} in progress at once, fresh ids every run; ${callEvents} call events; noise: ` +
+      ['VarSet', 'Newexten', 'RTCPSent', 'RTCPReceived', 'SuccessfulAuth', 'DeviceStateChange', 'Cdr'].map((n) => `${n} ${names.get(n) ?? 0}`).join(', ') + '.',
+  );
+  if (failures.length) notes.push(`Ingest failures:\n  ${failures.join('\n  ')}`);
+  return { rows, notes };
+};
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
