@@ -34,12 +34,25 @@ export = function (RED: NodeAPI) {
       node.status({ fill: 'red', shape: 'ring', text: shorten(setupError) });
       node.error(`pbx-cdr: ${setupError}`);
     }
+    // Show at once whether the database is usable (as the AMI nodes show their connection);
+    // a query that has started since then sets the status itself.
+    let queried = false;
+    let closing = false;
+    queries?.check().then(
+      () => { if (!queried && !closing) node.status({ fill: 'green', shape: 'dot', text: 'connected' }); },
+      (err: Error) => {
+        if (queried || closing) return;
+        node.status({ fill: 'red', shape: 'ring', text: shorten(err.message) });
+        node.warn(`pbx-cdr: ${err.message}`);
+      },
+    );
 
     node.on('input', (msg: NodeMessageInFlow, send: (msg: NodeMessage) => void, done: (err?: Error) => void) => {
       if (!queries || !properties) return reportError(node, new Error(`pbx-cdr is not set up: ${setupError}`), done);
       const run = queries;
       const props = properties;
       const names = propertiesOf(props.query);
+      queried = true;
       node.status({ fill: 'blue', shape: 'ring', text: props.query });
       Promise.all(names.map((name) => evaluateProperty(RED, node, msg, props[name].value, props[name].type)))
         .then((values) => {
@@ -59,6 +72,7 @@ export = function (RED: NodeAPI) {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      closing = true;
       if (!pool) return done();
       pool.release(node.id).then(() => done(), () => done());
     });

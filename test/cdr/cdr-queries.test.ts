@@ -409,6 +409,18 @@ describe('errors', () => {
     assert.match(err.message, /took longer than 5 ms .*statement_timeout/);
   });
 
+  test('the start-up check passes on Asterisk\'s table and names what is wrong otherwise', async () => {
+    await queries.check();
+    await server.withSuperuser('postgres', (admin) => admin.query('CREATE DATABASE checkschema'));
+    await server.withSuperuser('checkschema', (client) => client.query('CREATE TABLE cdr (calldate timestamp, src varchar(80))'));
+    const db = new CdrDatabase(options({ user: server.superuser, password: server.superPassword, database: 'checkschema' }));
+    try {
+      await assert.rejects(new CdrQueries(db, rules).check(), (err: unknown) => err instanceof CdrError && err.kind === 'missing_table' && /column "accountcode" does not exist/.test(err.message));
+    } finally {
+      await db.end();
+    }
+  });
+
   test('missing settings are refused before connecting', () => {
     assert.throws(() => new CdrDatabase(options({ host: '' })), /no database host \(dbHost\)/);
     assert.throws(() => new CdrDatabase(options({ database: '' })), /no database name \(dbName\)/);

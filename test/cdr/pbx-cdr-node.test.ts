@@ -140,6 +140,24 @@ test('statistics: numbers are numbers, the whole PBX comes first each day', asyn
   for (const field of ['calls_in', 'calls_out', 'answered', 'talk_time', 'avg_talk_time', 'avg_ring_time']) assert.equal(typeof rows[0][field], 'number', field);
 });
 
+async function statusBecomes(id: string, check: (status: { fill?: string; text?: string } | undefined) => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check(lastStatus(id))) {
+    if (Date.now() > deadline) throw new Error(`status of ${id}: ${JSON.stringify(lastStatus(id))}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+test('at deploy the node shows whether the database is usable: connected, or why not', async () => {
+  await helper.load(NODES, flow({ query: 'missed' }), CREDENTIALS);
+  await statusBecomes('cdr', (status) => status?.fill === 'green' && status.text === 'connected');
+  await helper.unload();
+  await helper.load(NODES, flow({ query: 'missed' }), { pbx: { dbUser: 'nodered', dbPassword: 'wrong' } });
+  await statusBecomes('cdr', (status) => status?.fill === 'red' && /refused the login/.test(status.text ?? ''));
+  const warnings = helper.log().args.map(([entry]: [{ level: number; msg: unknown }]) => entry).filter((entry: { level: number }) => entry.level === 30);
+  assert.ok(warnings.some((entry: { msg: unknown }) => /wrong dbUser or dbPassword/.test(String(entry.msg))), 'the reason is in the log');
+});
+
 test('a wrong database password reaches a Catch node with the reason, and the node turns red', async () => {
   await helper.load(NODES, flow({ query: 'missed' }), { pbx: { dbUser: 'nodered', dbPassword: 'wrong' } });
   const caught = next('caught');

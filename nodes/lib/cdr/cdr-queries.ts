@@ -40,6 +40,11 @@ export interface RunOptions {
   now?: Date;
 }
 
+/** Every column of Asterisk's cdr table that a query reads. */
+const CDR_COLUMNS_READ =
+  'accountcode, src, dst, dcontext, clid, channel, dstchannel, lastapp, lastdata, start, answer, "end", ' +
+  'duration, billsec, disposition, amaflags, userfield, uniqueid, linkedid, peeraccount, sequence';
+
 const CALL_TIMES = new Set(['start', 'answer', 'end']);
 const MISSED_TIMES = new Set(['first_attempt', 'last_attempt', 'called_back_at']);
 const NO_TIMES = new Set<string>();
@@ -50,6 +55,14 @@ export class CdrQueries {
     private readonly db: CdrDatabase,
     private readonly rules: CdrRules,
   ) {}
+
+  /**
+   * Reads nothing but proves the database is usable: connection, login, the cdr table with every
+   * column we read, the permission to read it. Nodes run it when they start.
+   */
+  async check(timeoutMs = 10_000): Promise<void> {
+    await this.db.read([{ text: `SELECT ${CDR_COLUMNS_READ} FROM ${this.db.quotedCdrTable} LIMIT 0`, values: [] }], timeoutMs);
+  }
 
   async run(query: CdrQueryName, input: CdrQueryInput, options: RunOptions = {}): Promise<CdrResult> {
     if (!isCdrQueryName(query)) {
