@@ -2,7 +2,8 @@
  * Every example flow (examples/, shown in Node-RED's Import → Examples) imported into a real
  * Node-RED runtime with the package's nodes and the core nodes it uses: every node type is
  * known, every node starts, nothing is logged as an error, the PBX nodes connect to the
- * simulated PBX; the event examples also deliver what they promise.
+ * simulated PBX (and pbx-cdr to a real PostgreSQL); the event examples also deliver what they
+ * promise.
  */
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,8 @@ import { startDemoPbx, DEMO_AMI_USER, type DemoPbx } from '../../simulator/demo-
 import { loadRecordedScenario } from '../../simulator/recorded-scenario';
 import { renumberScenario, AsteriskCounters } from '../../simulator/scenario-renumbering';
 import { freePort } from '../../scripts/node-red-process';
+import { TempPostgres } from '../cdr/temp-postgres';
+import { createAsteriskTables, createReadOnlyUser } from '../cdr/load-data';
 
 helper.init(require.resolve('node-red'));
 
@@ -36,6 +39,7 @@ const CORE_NODES = [
 ].map((file) => require(join(CORE, file)) as NodeModule);
 
 type FlowNode = Record<string, unknown> & { id: string; type: string };
+const files = readdirSync(EXAMPLES).filter((file) => file.endsWith('.json'));
 
 /** Requests the examples send "outside" (to the IS, to the chat), caught on 127.0.0.1. */
 interface Received {
@@ -49,10 +53,21 @@ let receiverUrl: string;
 let received: Received[] = [];
 let pbx: DemoPbx;
 let closedPort: number;
+/** The PBX's call-history database, for examples with pbx-cdr (empty Asterisk tables). */
+let database: TempPostgres | undefined;
+const DB = { name: 'asteriskcdrdb', user: 'nodered', password: 'cdr-secret' };
 
 before(async () => {
   await helper.startServer();
   pbx = await startDemoPbx({ amiPort: 0, httpPort: 0, traffic: false });
+  if (files.some((file) => readFileSync(join(EXAMPLES, file), 'utf8').includes('"pbx-cdr"'))) {
+    database = await TempPostgres.start();
+    await database.withSuperuser('postgres', (admin) => admin.query(`CREATE DATABASE ${DB.name}`));
+    await database.withSuperuser(DB.name, async (client) => {
+      await createAsteriskTables(client);
+      await createReadOnlyUser(client, DB.name, DB.user, DB.password);
+    });
+  }
   closedPort = await freePort();
   receiver = createServer((req: IncomingMessage, res) => {
     let body = '';
@@ -75,6 +90,7 @@ afterEach(async () => {
 after(async () => {
   await helper.stopServer();
   await pbx.close();
+  await database?.stop();
   receiver.closeAllConnections();
   await new Promise<void>((resolve) => receiver.close(() => resolve()));
 });
@@ -88,8 +104,9 @@ function localise(nodes: FlowNode[]): { flow: FlowNode[]; credentials: Record<st
   const credentials: Record<string, Record<string, string>> = {};
   const flow = nodes.map((node) => {
     if (node.type === 'pbx-config') {
-      credentials[node.id] = { username: DEMO_AMI_USER.username, secret: DEMO_AMI_USER.secret };
-      return { ...node, host: '127.0.0.1', port: String(pbx.amiPort), httpUrl: pbx.httpUrl };
+      credentials[node.id] = { username: DEMO_AMI_USER.username, secret: DEMO_AMI_USER.secret, dbUser: DB.user, dbPassword: DB.password };
+      const db = database ? { dbHost: '127.0.0.1', dbPort: String(database.port), dbName: DB.name } : {};
+      return { ...node, host: '127.0.0.1', port: String(pbx.amiPort), httpUrl: pbx.httpUrl, ...db };
     }
     if (node.type === 'pbx-notify' || node.type === 'http request') {
       const url = new URL(String(node.url));
@@ -143,8 +160,6 @@ async function playCall(scenario: string): Promise<string> {
   for (const frame of frames) await pbx.ami.replay(frame.text);
   return /^Linkedid: (\S+)/m.exec(frames[0]?.text ?? '')?.[1] ?? '';
 }
-
-const files = readdirSync(EXAMPLES).filter((file) => file.endsWith('.json'));
 
 test('there are examples for the issue\'s use cases', () => {
   for (const name of ['Click-to-dial from a CRM', 'PBX to IS notifications in the vendor format', 'Missed-call alert', 'Hang up an extension', 'Screen-pop data on ringing', 'Events shared over MQTT']) {
