@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { startDemo, type Demo } from '../../scripts/demo';
-import { DEMO_IDS } from '../../scripts/demo-flow';
+import { deployFlows, getFlows, startDemo, type Demo } from '../../scripts/demo';
+import { DEMO_IDS, type FlowNode } from '../../scripts/demo-flow';
 import { DEMO_AMI_USER } from '../../simulator/demo-pbx';
 import { launchBrowser, openEditor, type EditorBrowser, type PageGlobals } from './browser';
 import { DIALOGS, type FieldValue } from './dialog-specs';
@@ -329,4 +329,37 @@ test('with the browser in Czech, help, palette labels and dialogs are in Czech',
   } finally {
     await czech.close();
   }
+});
+
+test('imported into the demo\'s Node-RED, the CRM click-to-dial and screen-pop examples answer over HTTP', async () => {
+  // As their comments say: use the demo's "Simulated PBX" instead of the example's own PBX node.
+  const imported: FlowNode[] = [{ id: 'examples-tab', type: 'tab', label: 'examples' }];
+  for (const file of ['Click-to-dial from a CRM.json', 'Screen-pop data on ringing.json']) {
+    const nodes = JSON.parse(readFileSync(join(ROOT, 'examples', file), 'utf8')) as FlowNode[];
+    const own = nodes.find((node) => node.type === 'pbx-config')?.id;
+    for (const node of nodes) {
+      if (node.type === 'pbx-config') continue;
+      imported.push({ ...node, ...(node.z ? { z: 'examples-tab' } : {}), ...(node.server === own ? { server: DEMO_IDS.config } : {}) });
+    }
+  }
+  await deployFlows(demo.editorUrl, [...(await getFlows(demo.editorUrl)), ...imported]);
+  // The deploy answers before the new flows have started their HTTP endpoints.
+  for (const deadline = Date.now() + 10_000; (await fetch(`${demo.editorUrl}screenpop`)).status === 404 && Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  const dialled = await fetch(`${demo.editorUrl}click2dial?exten=101&number=0612345678`, { signal: AbortSignal.timeout(20_000) });
+  assert.equal(dialled.status, 200);
+  const result = (await dialled.json()) as Record<string, string>;
+  assert.equal(result.result, 'answered', JSON.stringify(result));
+  assert.equal(result.exten, '101');
+  assert.match(result.call_id ?? '', /^\d{10}\.\w+$/);
+
+  const refused = await fetch(`${demo.editorUrl}click2dial?exten=101&number=${encodeURIComponent('0612\r\nAction: Command')}`);
+  assert.equal(refused.status, 400);
+  assert.match(((await refused.json()) as { error: string }).error, /number/i);
+
+  const popPage = await fetch(`${demo.editorUrl}screenpop`);
+  assert.equal(popPage.status, 200);
+  assert.match(await popPage.text(), /new WebSocket\(.*\/ws\/screenpop/);
 });
