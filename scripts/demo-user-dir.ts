@@ -62,7 +62,6 @@ module.exports = {
   editorTheme: {
     tours: false,
     palette: { categories: ['subflows', 'common', 'PBX', 'function', 'network', 'sequence', 'parser', 'storage'] },
-    projects: { enabled: false },
   },
   logging: { console: { level: 'info', metrics: false, audit: false } },
   functionExternalModules: false,
