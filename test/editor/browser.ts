@@ -85,6 +85,7 @@ export interface EditorRED {
   sidebar: { help: { show(type: string): void }; show(id: string): void };
   view: { importNodes(nodes: unknown[], options?: unknown): void };
   workspaces: { show(id: string): void; active(): string };
+  utils: { getNodeLabel(node: unknown, defaultLabel?: string): string };
   _(key: string): string;
 }
 

@@ -88,6 +88,39 @@ test('the PBX palette category lists every node of the package, in one colour, e
   }
 });
 
+/** Runs in the page: the canvas labels of nodes made with these properties (not added to the flow). */
+function labelsOf(nodes: Record<string, unknown>[]): string[] {
+  const { RED } = globalThis as unknown as PageGlobals;
+  return nodes.map((properties) => {
+    const def = RED.nodes.getType(String(properties.type)) as { defaults: Record<string, { value: unknown }> };
+    const node: Record<string, unknown> = { _def: def, _: (def as unknown as { _: unknown })._ };
+    for (const [key, value] of Object.entries(def.defaults)) node[key] = value.value;
+    return RED.utils.getNodeLabel(Object.assign(node, properties));
+  });
+}
+
+const LABELLED = [
+  { type: 'pbx-dial', exten: '101', extenType: 'str', number: '0612345678', numberType: 'str' },
+  { type: 'pbx-dial', exten: 'crm.exten', extenType: 'flow' },
+  { type: 'pbx-hangup', exten: '101', extenType: 'str' },
+  { type: 'pbx-event', events: ['dial', 'endcall'], extensions: '101' },
+  { type: 'pbx-notify', url: 'http://10.1.2.3:8085/', method: 'GET' },
+  { type: 'pbx-cdr', query: 'missed' },
+  { type: 'pbx-dial', name: 'CRM dial' },
+];
+
+test('node labels show the key setting (or the name)', async () => {
+  assert.deepEqual(await page.evaluate(labelsOf, LABELLED), [
+    'dial 101 → 0612345678',
+    'dial flow.crm.exten → number',
+    'hang up 101',
+    'dial, endcall · 101',
+    'GET 10.1.2.3:8085/',
+    'missed calls',
+    'CRM dial',
+  ]);
+});
+
 for (const spec of DIALOGS) {
   test(`the ${spec.type} edit dialog opens, shows its fields, accepts valid values and marks invalid ones`, async () => {
     const id = await page.evaluate((s) => {
@@ -305,7 +338,7 @@ test('help text renders in English for every node', async () => {
   }
 });
 
-test('with the browser in Czech, help, palette labels and dialogs are in Czech', async () => {
+test('with the browser in Czech, help, palette and node labels and dialogs are in Czech', async () => {
   const czech = await chromium.newContext('cs-CZ');
   try {
     const cs = await openEditor(czech, demo.editorUrl);
@@ -319,6 +352,7 @@ test('with the browser in Czech, help, palette labels and dialogs are in Czech',
       const label = await cs.evaluate((t) => (globalThis as unknown as PageGlobals).document.querySelector(`.red-ui-palette-node[data-palette-type="${t}"] .red-ui-palette-label`)?.textContent?.trim(), type);
       assert.equal(label?.replace(/\s+/g, ' '), messages[type]?.paletteLabel, `${type} palette label`);
     }
+    assert.deepEqual((await cs.evaluate(labelsOf, LABELLED)).slice(0, 3), ['vytočit 101 → 0612345678', 'vytočit flow.crm.exten → číslo', 'zavěsit 101']);
     await cs.evaluate((id) => {
       const { RED } = globalThis as unknown as PageGlobals;
       RED.editor.edit(RED.nodes.node(id) as never);
