@@ -462,15 +462,27 @@ test('channel names: the endpoint is between the first slash and the last dash b
     ['ConfBridge/0x7f3c', null, 'other'],
     ['PJSIP/-00000001', null, 'other'],
     ['PJSIP/101-', null, 'other'],
+    ['PJSIP/abc', null, 'other'],
+    ['PJSIP/cafe-0000beef', 'cafe', 'trunk'],
+    ['IAX2/user/peer-12', 'user/peer', 'trunk'],
+    ['Foo-1/bar', null, 'other'],
     ['/101-0001', null, 'other'],
     ['', null, 'none'],
   ];
   const params = new SqlParams();
   const channels = new ChannelSql(params, rules.channels);
   const list = params.add(names.map(([name]) => name), 'text[]');
-  const text = `SELECT n, ${channels.endpoint('n')} AS ep, ${channels.kind('n', channels.endpoint('n'))} AS kind FROM unnest(${list}) WITH ORDINALITY AS t(n, i) ORDER BY i`;
+  const text = `SELECT n, ${channels.endpoint('n')} AS ep, ${channels.kind('n', channels.endpoint('n'))} AS kind,
+    ${channels.endpointFromParts('n', 'x')} AS ep2
+    FROM (SELECT n, i, ${channels.endpointParts('n', 'x')} FROM unnest(${list}) WITH ORDINALITY AS t(n, i)) parts ORDER BY i`;
   const result = await server.withSuperuser(DB, (client) => client.query({ text, values: params.values }));
   assert.deepEqual(result.rows.map((row) => [row.n, row.ep, row.kind]), names);
+  assert.deepEqual(result.rows.map((row) => row.ep2), names.map(([, ep]) => ep), 'the two-step endpoint is the same');
+  // And on every channel name of the data set.
+  const differing = await server.withSuperuser(DB, (client) => client.query(`SELECT count(*)::int AS n FROM (
+    SELECT ${channels.endpoint('c.channel')} AS a, ${channels.endpointFromParts('c.channel', 'x')} AS b
+    FROM (SELECT channel, ${channels.endpointParts('channel', 'x')} FROM cdr) c) d WHERE a IS DISTINCT FROM b`));
+  assert.equal(differing.rows[0].n, 0);
 });
 
 test('numbers compare after the pbx-config normalisation', () => {

@@ -72,14 +72,19 @@ export class CallModelSql {
   legsCtes(rowFilter: string): string {
     const ch = this.channels;
     return `
-legs_raw AS (
+legs_parts AS (
   SELECT c.linkedid AS call_id, c.uniqueid, c.sequence, c.start, c.answer, c."end", c.src, c.dst, c.clid,
          c.channel, c.dstchannel, c.dcontext, c.disposition, coalesce(c.billsec, 0) AS billsec,
-         ${ch.endpoint('c.channel')} AS ch_ep, ${ch.endpoint('c.dstchannel')} AS dst_ep
+         ${ch.endpointParts('c.channel', 'ch')}, ${ch.endpointParts('c.dstchannel', 'dst')}
   FROM ${this.table} c
   WHERE ${rowFilter}
-  -- OFFSET 0 keeps PostgreSQL from inlining this step: the endpoints are computed once per
-  -- row instead of once per use in the classification below.
+  -- OFFSET 0 keeps PostgreSQL from inlining this step, so that each row's channel names are
+  -- taken apart once rather than once per use below.
+  OFFSET 0
+),
+legs_raw AS (
+  SELECT p.*, ${ch.endpointFromParts('p.channel', 'p.ch')} AS ch_ep, ${ch.endpointFromParts('p.dstchannel', 'p.dst')} AS dst_ep
+  FROM legs_parts p
   OFFSET 0
 ),
 legs_kind AS (

@@ -69,6 +69,25 @@ export class ChannelSql {
   }
 
   /**
+   * The same endpoint in two steps, for the queries that read a month of rows: first the
+   * position of the slash and the name after it without its hex suffix (`101-`), computed once
+   * per row in a subquery PostgreSQL may not inline; then the endpoint from those two columns.
+   * Twice as fast as the regular expression, the same result (tested on odd names too).
+   */
+  endpointParts(channel: string, as: string): string {
+    return `strpos(${channel}, '/') AS ${as}_slash, rtrim(substr(${channel}, strpos(${channel}, '/') + 1), '0123456789abcdefABCDEF') AS ${as}_stripped`;
+  }
+
+  endpointFromParts(channel: string, as: string): string {
+    const slash = `${as}_slash`;
+    const stripped = `${as}_stripped`;
+    return (
+      `(CASE WHEN ${slash} > 1 AND right(${stripped}, 1) = '-' AND length(${stripped}) > 1 ` +
+      `AND length(${stripped}) < length(${channel}) - ${slash} THEN left(${stripped}, -1) END)`
+    );
+  }
+
+  /**
    * `extension`, `trunk`, `local` (Local/ plumbing), `other` (a name without an endpoint, e.g.
    * ConfBridge/…) or `none` (empty). Order as pbx-event's: explicit trunks, the extension
    * pattern, and anything else with an endpoint is a trunk.
