@@ -1,6 +1,7 @@
 import type { Node, NodeAPI } from 'node-red';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { shorten } from './common/report-error';
+import { statusWord } from './common/status-words';
 import { AllowlistError, parseAllowlist, type IpAllowlist } from './lib/notifications/ip-allowlist';
 import { createNotificationHandler } from './lib/notifications/notification-endpoint';
 
@@ -80,7 +81,7 @@ export function attachHttpSource(
       }
     },
     onRefused(status, reason, client) {
-      node.status({ fill: 'red', shape: 'ring', text: shorten(`${status} from ${client}: ${reason}`) });
+      node.status({ fill: 'red', shape: 'ring', text: shorten(statusWord(RED, 'pbx-event.status.refused', '__status__ from __client__: __reason__', { status, client, reason })) });
       const now = Date.now();
       if (now - (lastLogged.get(status) ?? -Infinity) >= LOG_INTERVAL_MS) {
         lastLogged.set(status, now);
@@ -95,7 +96,7 @@ export function attachHttpSource(
   };
   const app = RED.httpNode as unknown as HttpNodeApp;
   app.all(route, ...nodeMiddleware(RED), routeHandler);
-  node.status({ fill: 'grey', shape: 'ring', text: shorten(`waiting on ${path}`) });
+  node.status({ fill: 'grey', shape: 'ring', text: shorten(statusWord(RED, 'pbx-event.status.waiting', 'waiting on __path__', { path })) });
 
   return () => {
     const stack = (app._router ?? app.router)?.stack ?? [];

@@ -6,7 +6,8 @@ import { DEFAULT_CONCURRENCY, DeliveryError, DeliveryQueue, QueueFullError, type
 import { HttpSender } from './lib/notify/http-sender';
 import { readNotifySettings, type NotifyCredentials, type NotifySettings } from './lib/notify/notify-settings';
 import { FileQueueStore, persistableMessage } from './lib/notify/queue-store';
-import { queueFilePath, queueStatus, type QueueState } from './lib/notify/queue-status';
+import { ENGLISH_QUEUE_WORDS, queueFilePath, queueStatus, type QueueState, type QueueWords } from './lib/notify/queue-status';
+import { statusWord } from './common/status-words';
 import { createRequestBuilder, type RequestBuilder } from './lib/notify/request-builder';
 
 /** What the node keeps in memory for a queued message: the message and how to finish it. */
@@ -48,6 +49,15 @@ export = function (RED: NodeAPI) {
     }
 
     const state: QueueState = { size: 0, full: false, delivered: false };
+    const word = (key: Exclude<keyof QueueWords, 'queued'>): string => statusWord(RED, `pbx-notify.status.${key}`, ENGLISH_QUEUE_WORDS[key]);
+    const words: QueueWords = {
+      queued: (count) => statusWord(RED, 'pbx-notify.status.queued', '__count__ queued', { count }),
+      full: word('full'),
+      failed: word('failed'),
+      retrying: word('retrying'),
+      delivered: word('delivered'),
+      idle: word('idle'),
+    };
     // assigned below; callbacks may run while the queue is still being constructed
     let queue: DeliveryQueue<Pending> | undefined;
     let statusTimer: NodeJS.Timeout | undefined;
@@ -55,7 +65,7 @@ export = function (RED: NodeAPI) {
       statusTimer ??= setTimeout(() => {
         statusTimer = undefined;
         state.size = queue?.size ?? 0;
-        node.status(queueStatus(state));
+        node.status(queueStatus(state, words));
       }, STATUS_INTERVAL_MS);
     };
 

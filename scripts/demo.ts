@@ -18,6 +18,8 @@ export interface DemoOptions {
   output?: 'inherit' | 'pipe';
   /** Progress lines (default: none). */
   say?: (line: string) => void;
+  /** Extra environment for Node-RED (e.g. `LANG`: the runtime's language, for status texts). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Demo {
@@ -61,7 +63,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 
   let nodeRed: NodeRedProcess;
   try {
-    nodeRed = await startNodeRed({ userDir, port: options.nodeRedPort ?? 1880, output: options.output ?? 'pipe' });
+    nodeRed = await startNodeRed({ userDir, port: options.nodeRedPort ?? 1880, output: options.output ?? 'pipe', env: options.env });
   } catch (err) {
     await pbx.close();
     throw err;

@@ -365,6 +365,26 @@ test('with the browser in Czech, help, palette and node labels and dialogs are i
   }
 });
 
+test('with Node-RED itself in Czech (LC_ALL=cs_CZ.UTF-8), the nodes\' status texts are Czech', async () => {
+  const czechDemo = await startDemo({ userDir: join(dir, 'user-cs'), nodeRedPort: 0, amiPort: 0, httpPort: 0, env: { LANG: 'cs_CZ.UTF-8', LC_ALL: 'cs_CZ.UTF-8' } });
+  const czech = await chromium.newContext('cs-CZ');
+  try {
+    const cs = await openEditor(czech, czechDemo.editorUrl);
+    await cs.waitForFunction(
+      (ids) => {
+        const { RED } = globalThis as unknown as PageGlobals;
+        const text = (id: string): string => RED.nodes.node(id)?.status?.text ?? '';
+        return text(ids.dial) === 'připojeno' && /^připojeno · (1 hovor|hovorů: \d+)$/.test(text(ids.events)) && text(ids.notify) === 'vše doručeno';
+      },
+      { dial: DEMO_IDS.dial, events: DEMO_IDS.events, notify: DEMO_IDS.notify },
+      { timeout: 30_000 },
+    );
+  } finally {
+    await czech.close();
+    await czechDemo.stop();
+  }
+});
+
 test('imported into the demo\'s Node-RED, the CRM click-to-dial and screen-pop examples answer over HTTP', async () => {
   // As their comments say: use the demo's "Simulated PBX" instead of the example's own PBX node.
   const imported: FlowNode[] = [{ id: 'examples-tab', type: 'tab', label: 'examples' }];
