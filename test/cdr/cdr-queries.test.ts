@@ -11,6 +11,7 @@ import type { CdrRow } from '../../nodes/lib/cdr/result-values';
 import { readSettings } from '../../nodes/lib/settings';
 import { CallGenerator, QUEUE, callStart, countRows, isAnswered, type GenCall } from './call-generator';
 import { expectedCallRow, expectedCalls, expectedMissed, expectedStats, normalize, type Range } from './expected';
+import { ASTERISK_CDR_TABLE, CDR_COLUMNS } from './asterisk-schema';
 import { createAsteriskTables, createReadOnlyUser, createRecommendedIndexes, loadCalls } from './load-data';
 import { TempPostgres, freePort } from './temp-postgres';
 
@@ -43,6 +44,15 @@ function run(query: CdrQueryName, input: CdrQueryInput, timeoutMs?: number): Pro
 function prague(text: string): number {
   const offsetGuess = generator.clock.offsetSeconds(Date.parse(`${text}Z`) / 1000);
   return Date.parse(`${text}Z`) / 1000 - offsetGuess;
+}
+
+/** One call's rows, inserted plainly (for small databases of their own). */
+async function insertRows(client: { query(text: string, values: unknown[]): Promise<unknown> }, call: GenCall): Promise<void> {
+  for (const leg of call.legs) {
+    const columns = CDR_COLUMNS.map((column) => `"${column}"`).join(', ');
+    const placeholders = CDR_COLUMNS.map((_, i) => `$${i + 1}`).join(', ');
+    await client.query(`INSERT INTO cdr (${columns}) VALUES (${placeholders})`, CDR_COLUMNS.map((column) => leg.values[column]));
+  }
 }
 
 function isoInput(epoch: number): string {
@@ -278,6 +288,23 @@ describe('call', () => {
       assert.match(String(event.ts), new RegExp(`^${date}T${whole}\\.${fraction}\\+0[12]:00$`));
     });
     assert.equal(result.cel!.at(-1)!.eventtype, 'LINKEDID_END');
+  });
+
+  test('on a PBX that logs no CEL, the legs come alone and msg.cel is empty', async () => {
+    const call = calls.find((c) => c.scenario === 'group')!;
+    await server.withSuperuser('postgres', (admin) => admin.query('CREATE DATABASE nocel'));
+    await server.withSuperuser('nocel', async (client) => {
+      await client.query(ASTERISK_CDR_TABLE);
+      await insertRows(client, call);
+    });
+    const db = new CdrDatabase(options({ user: server.superuser, password: server.superPassword, database: 'nocel' }));
+    try {
+      const result = await new CdrQueries(db, rules).run('call', { callId: call.callId });
+      assert.equal(result.rows.length, call.legs.length);
+      assert.deepEqual(result.cel, []);
+    } finally {
+      await db.end();
+    }
   });
 
   test('of an unknown call_id is an empty list', async () => {
