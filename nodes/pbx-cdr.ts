@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { evaluateProperty } from './common/evaluate-property';
 import { reportError, shorten } from './common/report-error';
+import { statusWord } from './common/status-words';
 import { CdrPool, databaseOptionsFrom } from './lib/cdr/cdr-pool';
 import { CdrQueries, cdrRulesFrom } from './lib/cdr/cdr-queries';
 import { propertiesOf, readCdrNodeProperties, type CdrNodeProperties } from './lib/cdr/node-properties';
@@ -9,7 +10,8 @@ import type { PbxConfigApi } from './lib/pbx-config-api';
 
 type PbxConfigNode = Node & PbxConfigApi;
 
-const ROW_WORDS = { calls: 'calls', missed: 'callers', stats: 'rows', call: 'legs' } as const;
+/** What the rows of each query are, in the status after it (English when there is no catalogue). */
+const ROW_WORDS = { calls: '__count__ calls', missed: '__count__ callers', stats: '__count__ rows', call: '__count__ legs' } as const;
 
 /**
  * pbx-cdr: call history and statistics from the PBX's PostgreSQL (Asterisk's cdr and cel
@@ -39,7 +41,7 @@ export = function (RED: NodeAPI) {
     let queried = false;
     let closing = false;
     queries?.check().then(
-      () => { if (!queried && !closing) node.status({ fill: 'green', shape: 'dot', text: 'connected' }); },
+      () => { if (!queried && !closing) node.status({ fill: 'green', shape: 'dot', text: statusWord(RED, 'pbx-cdr.status.connected', 'connected') }); },
       (err: Error) => {
         if (queried || closing) return;
         node.status({ fill: 'red', shape: 'ring', text: shorten(err.message) });
@@ -53,7 +55,7 @@ export = function (RED: NodeAPI) {
       const props = properties;
       const names = propertiesOf(props.query);
       queried = true;
-      node.status({ fill: 'blue', shape: 'ring', text: props.query });
+      node.status({ fill: 'blue', shape: 'ring', text: statusWord(RED, `pbx-cdr.query.${props.query}`, props.query) });
       Promise.all(names.map((name) => evaluateProperty(RED, node, msg, props[name].value, props[name].type)))
         .then((values) => {
           const input: CdrQueryInput = { limit: props.limit, offset: props.offset };
@@ -64,7 +66,7 @@ export = function (RED: NodeAPI) {
           const out = msg as NodeMessage & { cel?: unknown };
           out.payload = result.rows;
           if (result.cel !== undefined) out.cel = result.cel;
-          node.status({ fill: 'green', shape: 'dot', text: `${result.rows.length} ${ROW_WORDS[props.query]}` });
+          node.status({ fill: 'green', shape: 'dot', text: statusWord(RED, `pbx-cdr.status.${props.query}`, ROW_WORDS[props.query], { count: result.rows.length }) });
           send(out);
           done();
         })
