@@ -1,5 +1,5 @@
 /**
- * examples/cdr-missed-calls-every-morning.json in the real Node-RED runtime, with its PBX
+ * examples/Missed calls of the night to a webhook (call history).json in the real Node-RED runtime, with its PBX
  * database pointed at a real PostgreSQL holding generated calls and its webhook at a local
  * receiver: the night's missed calls arrive as one JSON message.
  */
@@ -21,7 +21,7 @@ import { TempPostgres } from './temp-postgres';
 helper.init(require.resolve('node-red'));
 
 const ROOT = join(__dirname, '..', '..', '..');
-const EXAMPLE = join(ROOT, 'examples', 'cdr-missed-calls-every-morning.json');
+const EXAMPLE = join(ROOT, 'examples', 'Missed calls of the night to a webhook (call history).json');
 const CORE = join(require.resolve('@node-red/nodes/package.json'), '..', 'core');
 type NodeModule = Extract<Parameters<typeof helper.load>[0], (...args: never[]) => unknown>;
 const CORE_NODES = ['common/20-inject.js', 'common/21-debug.js', 'common/25-catch.js', 'common/90-comment.js', 'function/10-switch.js', 'function/15-change.js', 'network/21-httprequest.js']
