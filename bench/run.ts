@@ -6,6 +6,8 @@
  *   node dist/bench/run.js --quick           a few seconds per suite, to check the harness
  *   node dist/bench/run.js --only=ingest,latency
  *   node dist/bench/run.js --runs=7
+ *   node dist/bench/run.js --cpu-prof        each suite process also writes a V8 CPU profile
+ *   node --cpu-prof dist/bench/run.js --child ingest    one suite in this process, table printed
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -47,11 +49,14 @@ function machine(): string {
 
 const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
+/** `--cpu-prof`: every suite process also writes a V8 CPU profile to bench/results/profiles/. */
+const PROFILE_ARGS = process.argv.includes('--cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS_DIR, 'profiles')}`] : [];
+
 /** Runs one suite in a child process and returns what it reported. */
 function runChild(entry: SuiteEntry, scale: Scale, runs: number): Promise<SuiteResult> {
   return new Promise((resolve, reject) => {
     const child = fork(__filename, ['--child', entry.name, `--scale=${scale}`, `--runs=${runs}`], {
-      execArgv: entry.execArgv,
+      execArgv: [...entry.execArgv, ...PROFILE_ARGS],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let result: SuiteResult | undefined;
@@ -112,7 +117,13 @@ async function child(name: string): Promise<void> {
     log: (line) => process.stderr.write(`  ${line}\n`),
   };
   const result = await suite(options);
-  await new Promise<void>((resolve) => process.send!({ result }, () => resolve()));
+  if (process.send) {
+    await new Promise<void>((resolve) => process.send!({ result }, () => resolve()));
+  } else {
+    // Started by hand (e.g. `node --cpu-prof dist/bench/run.js --child ingest`): print it.
+    process.stdout.write(`${renderText(result.rows)}\n\n${result.notes.join('\n')}\n`);
+  }
+  // Node-RED leaves timers behind; exit (a --cpu-prof profile is still written on exit).
   process.exit(0);
 }
 

@@ -44,6 +44,7 @@ export type Category =
   | 'notify'
   | 'package (other)'
   | 'asterisk-ami-client'
+  | 'axios'
   | 'Node-RED runtime'
   | 'other dependencies'
   | 'benchmark harness'
@@ -61,6 +62,7 @@ function categoryOfUrl(url: string): Category | 'core' | undefined {
   const path = url.replace(/^file:\/\//, '');
   if (/\/node_modules\/asterisk-ami-/.test(path)) return 'asterisk-ami-client';
   if (/\/node_modules\/(@node-red|node-red)\//.test(path)) return 'Node-RED runtime';
+  if (/\/node_modules\/(axios|follow-redirects|form-data|proxy-from-env)\//.test(path)) return 'axios';
   if (path.includes('/node_modules/')) return 'other dependencies';
   if (/\/dist\/nodes\/lib\/ami\//.test(path)) return 'adapter';
   if (/\/dist\/nodes\/lib\/events\//.test(path)) return 'correlator';
@@ -184,11 +186,13 @@ export function mergeSummaries(summaries: readonly ProfileSummary[]): ProfileSum
   return { busyMs, byCategory, ownShare: busyMs > 0 ? own / busyMs : 0, topFrames };
 }
 
-export function renderSummary(title: string, s: ProfileSummary, top = 15): string {
+/** `events`: AMI events (or requests) processed while profiling, to show CPU time per item. */
+export function renderSummary(title: string, s: ProfileSummary, top = 15, events = 0): string {
   const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
-  const lines = [`${title}: ${s.busyMs.toFixed(0)} ms busy; package's own code ${pct(s.ownShare)}`];
+  const perEvent = (ms: number): string => (events > 0 ? ` (${((ms * 1000) / events).toFixed(2)} µs each)` : '');
+  const lines = [`${title}: ${s.busyMs.toFixed(0)} ms busy${perEvent(s.busyMs)}; package's own code ${pct(s.ownShare)}`];
   const cats = [...s.byCategory.entries()].sort((a, b) => b[1] - a[1]);
-  lines.push('  by category: ' + cats.map(([c, ms]) => `${c} ${pct(ms / s.busyMs)}`).join(', '));
+  lines.push('  by category: ' + cats.map(([c, ms]) => `${c} ${pct(ms / s.busyMs)}${perEvent(ms)}`).join(', '));
   lines.push('  top frames (self time, native work charged to its caller\'s category):');
   for (const f of s.topFrames.slice(0, top)) {
     lines.push(`    ${pct(f.share).padStart(7)}  ${f.functionName}  ${f.location}  [${f.category}]`);

@@ -34,8 +34,11 @@ export async function measureIngest(
   timeoutMs = 30_000,
 ): Promise<Measurement> {
   await feed.prepare(port, stream);
+  // After a lost connection the package logs in again by itself: wait for that.
+  await feed.waitForLogins(port, 1);
   consumer.reset();
   const done = consumer.until(expected.amiEvents, expected.callEvents, timeoutMs);
+  done.catch(() => undefined); // awaited below; a failed blast must not leave it unhandled
   const [blast] = await feed.blast([port], mode);
   const endMs = await done;
   const ms = endMs - blast.startMs;

@@ -40,6 +40,9 @@ function takeOver(transport: TransportInternals, handlers: AmiTransportHandlers)
   const connection = transport.client?.connection;
   const socket = connection?._socket;
   if (!connection || !socket || !connection._amiDataStream) throw new Error('asterisk-ami-client internals are not as expected');
+  // A package whose transport already reads the socket itself needs no experiment.
+  const piped = (socket as unknown as { _readableState?: { pipes?: unknown[] } })._readableState?.pipes ?? [];
+  if (!piped.includes(connection._amiDataStream)) return;
   socket.unpipe(connection._amiDataStream);
   const decoder = new StringDecoder('utf8');
   let pending = '';

@@ -7,6 +7,11 @@ export interface Spread {
   max: number;
 }
 
+/** Runs that failed are recorded as NaN: how many there are. */
+export function failures(values: readonly number[] | undefined): number {
+  return (values ?? []).filter((v) => !Number.isFinite(v)).length;
+}
+
 export function spread(values: readonly number[]): Spread {
   if (values.length === 0) return { runs: 0, min: NaN, median: NaN, max: NaN };
   const sorted = [...values].sort((a, b) => a - b);

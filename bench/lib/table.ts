@@ -13,6 +13,10 @@ export interface Row {
   /** true / false when there is a target; null when there is none or it could not be measured. */
   met?: boolean | null;
   note?: string;
+  /** What the runs column says when it is not the number of values (e.g. samples of one run). */
+  runsLabel?: string;
+  /** Runs that did not complete (not in the figures; the notes say why). */
+  failed?: number;
 }
 
 const HEADERS = ['#', 'figure', 'min / median / max', 'baseline (same run)', 'ratio', 'target', 'met', 'runs'];
@@ -27,7 +31,7 @@ function cells(row: Row): string[] {
     row.ratio ? formatRatio(row.ratio) : '',
     row.target ?? '',
     met,
-    String(row.value.runs) + (row.note ? ` (${row.note})` : ''),
+    (row.runsLabel ?? String(row.value.runs)) + (row.failed ? ` + ${row.failed} FAILED` : '') + (row.note ? ` (${row.note})` : ''),
   ];
 }
 

@@ -1,8 +1,10 @@
+import http from 'node:http';
 import { FeedProcess } from '../lib/feed-process';
+import { mergeSummaries, renderSummary, startProfiling, summarise, type ProfileSummary } from '../lib/cpu-profile';
 import { nowMs } from '../lib/feed-server';
 import { NodeRedRuntime, type FlowNode } from '../lib/node-red';
 import { recordedPayloads, type EventPayload } from '../lib/payloads';
-import { spread } from '../lib/stats';
+import { failures, spread } from '../lib/stats';
 import { pause, type Suite } from '../lib/suite';
 import type { Row } from '../lib/table';
 
@@ -79,6 +81,31 @@ export const run: Suite = async ({ scale, runs, log }) => {
     return (count / (endMs - startMs)) * 1000;
   };
 
+  /** The ceiling: node:http with a keep-alive agent, the same requests, no Node-RED, no library. */
+  const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+  const ceiling = async (count: number): Promise<number> => {
+    let sent = 0;
+    let answered = 0;
+    const startMs = nowMs();
+    await new Promise<void>((resolve, reject) => {
+      const one = (): void => {
+        const payload: EventPayload = { ...payloads[sent % payloads.length], call_id: `1795491291.${sent}` };
+        sent++;
+        const query = Object.entries(payload).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+        http.get(`${url}?${query}`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            answered++;
+            if (answered === count) resolve();
+            else if (sent < count) one();
+          });
+        }).on('error', reject);
+      };
+      for (let i = 0; i < Math.min(IN_FLIGHT, count); i++) one();
+    });
+    return (count / (nowMs() - startMs)) * 1000;
+  };
+
   // Warm up both (JIT, keep-alive connections), and check that they send the same thing.
   const warmUp = Math.min(500, perRun);
   for (const contender of contenders) await drive(contender, warmUp);
@@ -89,7 +116,13 @@ export const run: Suite = async ({ scale, runs, log }) => {
   const sameRequest = received.length === 2 * warmUp && firstNotify === firstRequest && firstNotify.startsWith('/pbx/events?event=');
   const notes: string[] = [];
   const byNode = new Map<string, number[]>();
+  await ceiling(Math.min(500, perRun));
+  await feed.httpTake();
   for (let r = 0; r < runs; r++) {
+    const raw = await ceiling(perRun);
+    byNode.set('ceiling', [...(byNode.get('ceiling') ?? []), raw]);
+    log(`run ${r + 1} ${'node:http, no Node-RED (ceiling)'.padEnd(46)} ${Math.round(raw)} requests/s`);
+    await feed.httpTake();
     const order = r % 2 === 0 ? contenders : [...contenders].reverse();
     for (const contender of order) {
       await pause(100);
@@ -105,6 +138,22 @@ export const run: Suite = async ({ scale, runs, log }) => {
       await feed.httpTake();
     }
   }
+  // pbx-notify again under the V8 sampling profiler: where a request's CPU time goes.
+  const profiles: ProfileSummary[] = [];
+  const notifyContender = contenders[0];
+  for (let r = 0; r < runs; r++) {
+    try {
+      const stop = await startProfiling();
+      await drive(notifyContender, perRun);
+      profiles.push(summarise(await stop()));
+      await feed.httpTake();
+    } catch (err) {
+      notes.push(`delivery profile run ${r + 1}: ${(err as Error).message}`);
+    }
+  }
+  if (profiles.length) notes.push(renderSummary(`Profile, pbx-notify delivery (${profiles.length} runs merged; µs per request)`, mergeSummaries(profiles), 15, perRun * profiles.length));
+
+  agent.destroy();
   await runtime.stop();
   await feed.exit();
 
@@ -112,8 +161,13 @@ export const run: Suite = async ({ scale, runs, log }) => {
   const request = byNode.get('request') ?? [];
   const ratio = spread(notify.map((v, i) => v / request[i]).filter(Number.isFinite));
   const rows: Row[] = [
+    { section: '3', figure: `delivery: node:http keep-alive, no Node-RED (ceiling)`, unit: 'req/s', value: spread(byNode.get('ceiling') ?? []) },
     {
-      section: '3', figure: `delivery: pbx-notify, ${IN_FLIGHT} in flight`, unit: 'req/s', value: spread(notify.filter(Number.isFinite)),
+      section: '3', figure: `delivery: core http request node, ${IN_FLIGHT} in flight`, unit: 'req/s', value: spread(request.filter(Number.isFinite)),
+      baseline: { name: 'ceiling', value: spread(byNode.get('ceiling') ?? []) }, ratio: spread(request.map((v, i) => v / (byNode.get('ceiling') ?? [])[i]).filter(Number.isFinite)),
+    },
+    {
+      section: '3', figure: `delivery: pbx-notify, ${IN_FLIGHT} in flight`, unit: 'req/s', value: spread(notify.filter(Number.isFinite)), failed: failures(notify) + failures(request),
       baseline: { name: 'http request', value: spread(request.filter(Number.isFinite)) }, ratio, target: '≥ 2×', met: ratio.runs ? ratio.median >= 2 : null,
     },
   ];

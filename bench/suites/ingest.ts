@@ -4,7 +4,7 @@ import { AmiClientAlone, BareSplitParse, type Consumer } from '../lib/consumers'
 import { AdapterAlone, deliveredByAdapter } from '../lib/adapter-consumers';
 import { measureIngest, type Expected } from '../lib/measure';
 import { buildStream, countByEventName, scenarios, type StreamOptions } from '../lib/stream';
-import { spread } from '../lib/stats';
+import { failures as failedRuns, spread } from '../lib/stats';
 import type { Row } from '../lib/table';
 import { pause, type Suite } from '../lib/suite';
 import { expectedCallEvents } from '../lib/offline-correlation';
@@ -32,12 +32,12 @@ interface Variant {
 }
 
 const MODES: Array<{ mode: WriteMode; label: string }> = [
-  { mode: 'chunk64k', label: '64 KB writes' },
-  { mode: 'per-event', label: 'one event per write' },
+  { mode: 'chunk64k', label: 'ingest, 64 KB writes' },
+  { mode: 'per-event', label: 'ingest, 1 event/write' },
 ];
 
 export const run: Suite = async ({ scale, runs, log }) => {
-  const events = scale === 'quick' ? 6_000 : 30_000;
+  const events = scale === 'quick' ? 6_000 : 20_000;
   const concurrency = 50;
   const shape: StreamOptions = { events, concurrency, seed: 7 };
   const sample = buildStream(shape);
@@ -52,9 +52,9 @@ export const run: Suite = async ({ scale, runs, log }) => {
   const variants: Variant[] = [
     { key: 'bare', label: 'bare split+parse', make: () => new BareSplitParse(), expected: { streamEvents: all, amiEvents: all, callEvents: 0 } },
     { key: 'client', label: 'asterisk-ami-client alone', make: () => new AmiClientAlone(), expected: { streamEvents: all, amiEvents: all, callEvents: 0 } },
-    { key: 'adapter', label: 'adapter alone (AmiConnection)', make: () => new AdapterAlone(), expected: { streamEvents: all, amiEvents: adapterEvents, callEvents: 0 } },
+    { key: 'adapter', label: 'adapter (AmiConnection) alone', make: () => new AdapterAlone(), expected: { streamEvents: all, amiEvents: adapterEvents, callEvents: 0 } },
     { key: 'correlator', label: 'adapter + correlator, no Node-RED', make: () => new CorrelatorOnAdapter(), expected: coreExpected },
-    { key: 'package', label: 'package in Node-RED (pbx-config + pbx-event)', make: 'package', expected: coreExpected },
+    { key: 'package', label: 'package: pbx-config+pbx-event in Node-RED', make: 'package', expected: coreExpected },
     { key: 'correlator-own', label: 'EXPERIMENT own framing: adapter + correlator', make: () => new CorrelatorOnAdapter(), expected: coreExpected, ownFraming: true },
     { key: 'package-own', label: 'EXPERIMENT own framing: package in Node-RED', make: 'package', expected: coreExpected, ownFraming: true },
   ];
@@ -154,16 +154,16 @@ export const run: Suite = async ({ scale, runs, log }) => {
   for (const { mode, label } of MODES) {
     const id = mode === 'chunk64k' ? '1a' : '1b';
     const get = (k: string): number[] | undefined => rates.get(`${mode}/${k}`);
-    rows.push({ section: id, figure: `ingest, ${label}: bare split+parse (ceiling)`, unit: 'ev/s', value: spread(finite(get('bare'))) });
+    rows.push({ section: id, figure: `${label}: bare split+parse (ceiling)`, unit: 'ev/s', value: spread(finite(get('bare'))), failed: failedRuns(get('bare')) });
     rows.push({
-      section: id, figure: `ingest, ${label}: asterisk-ami-client alone`, unit: 'ev/s', value: spread(finite(get('client'))),
+      section: id, figure: `${label}: asterisk-ami-client alone`, unit: 'ev/s', value: spread(finite(get('client'))), failed: failedRuns(get('client')),
       baseline: { name: 'bare', value: spread(finite(get('bare'))) }, ratio: spread(ratios(get('client'), get('bare'))),
     });
     for (const key of ['adapter', 'correlator', 'package', 'correlator-own', 'package-own'] as const) {
       const v = variants.find((x) => x.key === key)!;
       const value = spread(finite(get(key)));
       const row: Row = {
-        section: id, figure: `ingest, ${label}: ${v.label}`, unit: 'AMI ev/s', value,
+        section: id, figure: `${label}: ${v.label}`, unit: 'AMI ev/s', value, failed: failedRuns(get(key)),
         baseline: { name: 'ami-client', value: spread(finite(get('client'))) }, ratio: spread(ratios(get(key), get('client'))),
       };
       if (key === 'package' || key === 'package-own') {
@@ -173,10 +173,10 @@ export const run: Suite = async ({ scale, runs, log }) => {
       rows.push(row);
       if (key === 'package') {
         rows.push({
-          section: id, figure: `ingest, ${label}: package vs the ceiling`, unit: 'AMI ev/s', value,
+          section: id, figure: `${label}: package vs the ceiling`, unit: 'AMI ev/s', value,
           baseline: { name: 'bare', value: spread(finite(get('bare'))) }, ratio: spread(ratios(get('package'), get('bare'))),
         });
-        rows.push({ section: id, figure: `ingest, ${label}: package call events`, unit: 'call ev/s', value: spread(finite(callRates.get(`${mode}/package`))) });
+        rows.push({ section: id, figure: `${label}: package, call events`, unit: 'call ev/s', value: spread(finite(callRates.get(`${mode}/package`))) });
       }
     }
     for (const key of ['package', 'package-own']) {
@@ -185,10 +185,10 @@ export const run: Suite = async ({ scale, runs, log }) => {
       const own = spread(summaries.map((s) => s.ownShare * 100));
       const experiment = key === 'package-own' ? 'EXPERIMENT own framing: ' : '';
       rows.push({
-        section: id, figure: `ingest, ${label}: ${experiment}package's own code (adapter+correlator+node), share of CPU`, unit: '%', value: own,
+        section: id, figure: `${label}: ${experiment}package's own code, share of CPU`, unit: '%', value: own,
         target: '≤ 30 %', met: own.median <= 30, note: 'profiled runs',
       });
-      notes.push(renderSummary(`Profile, ${experiment}package ingest, ${label} (${summaries.length} runs merged)`, mergeSummaries(summaries)));
+      notes.push(renderSummary(`Profile, ${experiment}package, ${label} (${summaries.length} runs merged)`, mergeSummaries(summaries), 15, coreExpected.streamEvents * summaries.length));
     }
   }
   notes.unshift(
