@@ -1,16 +1,13 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { evaluateProperty } from './common/evaluate-property';
+import { addHttpAnswer, addHttpErrorAnswer, pbxClientFor, type HttpAnswerMessage, type PbxConfigNode } from './common/pbx-client-link';
 import { reportError, shorten } from './common/report-error';
+import { statusWord } from './common/status-words';
 import { AmiPbxClient } from './lib/dial/ami-pbx-client';
 import { EndpointNames } from './lib/dial/endpoint-names';
-import { PbxHttpError } from './lib/dial/errors';
-import { HttpPbxClient } from './lib/dial/http-pbx-client';
-import { effectiveTransport, readDialProperties, sourceOf, type DialProperties } from './lib/dial/node-properties';
+import { readDialProperties, sourceOf, type DialProperties } from './lib/dial/node-properties';
 import type { DialResult, PbxClient } from './lib/dial/pbx-client';
 import { callTrackerFor } from './lib/events/call-tracker';
-import type { PbxConfigApi } from './lib/pbx-config-api';
-
-type PbxConfigNode = Node & PbxConfigApi;
 
 /** Status colours and English words of each result (the words are translated via the catalogue). */
 const RESULT_STATUS: Record<DialResult['result'], { fill: 'green' | 'yellow' | 'red'; text: string }> = {
@@ -30,40 +27,23 @@ export = function (RED: NodeAPI) {
     RED.nodes.createNode(this, def);
     const node = this;
     const config = RED.nodes.getNode(String(def.server ?? '')) as PbxConfigNode | null;
-    // A status word from the catalogue, English when there is none (tests echo the key).
-    const word = (key: string, english: string): string => {
-      const full = `pbx-dial.status.${key}`;
-      const text = RED._(full);
-      return text && text !== full ? text : english;
-    };
+    const word = (key: string, english: string): string => statusWord(RED, `pbx-dial.status.${key}`, english);
     let properties: DialProperties | null = null;
     let client: PbxClient | null = null;
-    let registered = false;
     let setupError = '';
     try {
       properties = readDialProperties(def);
       if (!config) throw new Error('no PBX selected: choose a pbx-config');
-      if (effectiveTransport(properties.transport, config.settings) === 'http') {
-        client = new HttpPbxClient(config.settings);
-        if (properties.callerId || properties.variables) node.warn('callerId and variables are not sent over the vendor HTTP API');
-      } else {
-        const connection = config.register(node);
-        registered = connection !== null;
-        if (!connection) {
-          throw new Error(config.settings.host
-            ? 'the pbx-config cannot open its AMI connection: check its settings'
-            : 'the pbx-config has no AMI host: set one, or use the HTTP transport');
-        }
-        client = new AmiPbxClient({
-          connection,
-          settings: config.settings,
-          endpointNames: config.shared('endpoint-names', () => new EndpointNames()),
-          // pbx-event's per-PBX call tracker learns our call_id, extension and number before
-          // the Originate leaves, so it reports the call as caller_type=originate from `exten`.
-          // Looked up at dial time: pbx-event nodes may be started after this one.
-          originates: { registerOriginate: (originate) => callTrackerFor(config).registerOriginate(originate) },
-        });
-      }
+      client = pbxClientFor(node, config, properties.transport, (connection) => new AmiPbxClient({
+        connection,
+        settings: config.settings,
+        endpointNames: config.shared('endpoint-names', () => new EndpointNames()),
+        // pbx-event's per-PBX call tracker learns our call_id, extension and number before
+        // the Originate leaves, so it reports the call as caller_type=originate from `exten`.
+        // Looked up at dial time: pbx-event nodes may be started after this one.
+        originates: { registerOriginate: (originate) => callTrackerFor(config).registerOriginate(originate) },
+      }));
+      if (client.transport === 'http' && (properties.callerId || properties.variables)) node.warn('callerId and variables are not sent over the vendor HTTP API');
     } catch (err) {
       setupError = (err as Error).message;
       node.status({ fill: 'red', shape: 'ring', text: shorten(setupError) });
@@ -85,26 +65,23 @@ export = function (RED: NodeAPI) {
           });
         })
         .then((result) => {
-          const out = msg as NodeMessage & { statusCode?: number; response?: unknown };
+          const out = msg as HttpAnswerMessage;
           out.payload = { call_id: result.call_id, exten: result.exten, number: result.number, result: result.result, reason: result.reason };
-          if (dialer.transport === 'http') {
-            out.statusCode = result.statusCode;
-            out.response = result.response;
-          }
+          addHttpAnswer(out, dialer, result);
           const shown = RESULT_STATUS[result.result];
           node.status({ fill: shown.fill, shape: 'dot', text: shorten(`${result.exten} → ${result.number}: ${word(result.result, shown.text)}`) });
           send(out);
           done();
         })
         .catch((err: unknown) => {
-          // The vendor API's answer travels with the error, for a Catch node to look at.
-          if (err instanceof PbxHttpError) Object.assign(msg, { statusCode: err.statusCode, response: err.body });
+          addHttpErrorAnswer(msg, err);
           reportError(node, err, done);
         });
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      if (registered && config) config.deregister(node);
+      // Only an AMI client registered with the pbx-config.
+      if (client?.transport === 'ami' && config) config.deregister(node);
       done();
     });
   }
