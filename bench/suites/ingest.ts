@@ -11,7 +11,7 @@ import { expectedCallEvents } from '../lib/offline-correlation';
 import { CorrelatorOnAdapter, deployPackages, PackageInNodeRed } from '../lib/package-consumers';
 import { NodeRedRuntime } from '../lib/node-red';
 import { frameOwnBytesOn } from '../lib/own-framing-transport';
-import { mergeSummaries, renderSummary, startProfiling, summarise, type ProfileSummary } from '../lib/cpu-profile';
+import { mergeSummaries, OWN_CATEGORIES, renderSummary, startProfiling, summarise, type ProfileSummary } from '../lib/cpu-profile';
 
 /**
  * 1. Ingest: how many AMI events per second each reader takes in, all fed the same bytes by
@@ -183,10 +183,22 @@ export const run: Suite = async ({ scale, runs, log }) => {
       const summaries = profiles.get(`${mode}/${key}`) ?? [];
       if (summaries.length === 0) continue;
       const own = spread(summaries.map((s) => s.ownShare * 100));
+      const ownMicros = spread(summaries.map((s) => (ownMs(s) * 1000) / coreExpected.streamEvents));
+      const totalMicros = spread(summaries.map((s) => (s.busyMs * 1000) / coreExpected.streamEvents));
+      if (key === 'package') {
+        rows.push({
+          section: id, figure: `${label}: package's own code, share of CPU`, unit: '%', value: own,
+          target: '≤ 30 %', met: own.median <= 30, note: 'profiled runs',
+        });
+      } else {
+        // Without the library's framing the total shrinks ~10×, so the package's share grows
+        // although its own time per event stays the same: the share is shown without target.
+        rows.push({ section: id, figure: `${label}: EXPERIMENT own framing: package's own code, share of CPU`, unit: '%', value: own, note: 'profiled runs' });
+      }
       const experiment = key === 'package-own' ? 'EXPERIMENT own framing: ' : '';
       rows.push({
-        section: id, figure: `${label}: ${experiment}package's own code, share of CPU`, unit: '%', value: own,
-        target: '≤ 30 %', met: own.median <= 30, note: 'profiled runs',
+        section: id, figure: `${label}: ${experiment}CPU per AMI event, package's own code`, unit: 'µs', value: ownMicros,
+        baseline: { name: 'all code', value: totalMicros }, ratio: spread(summaries.map((s) => ownMs(s) / s.busyMs)), note: 'profiled runs',
       });
       notes.push(renderSummary(`Profile, ${experiment}package, ${label} (${summaries.length} runs merged)`, mergeSummaries(summaries), 15, coreExpected.streamEvents * summaries.length));
     }
@@ -199,6 +211,12 @@ export const run: Suite = async ({ scale, runs, log }) => {
   if (failures.length) notes.push(`Ingest failures:\n  ${failures.join('\n  ')}`);
   return { rows, notes };
 };
+
+function ownMs(summary: ProfileSummary): number {
+  let ms = 0;
+  for (const category of OWN_CATEGORIES) ms += summary.byCategory.get(category) ?? 0;
+  return ms;
+}
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
