@@ -6,7 +6,8 @@ import { AmiConnection, AmiNotConnectedError, AmiTimeoutError, DEFAULT_EVENT_MAS
 import { AmiActionError } from '../../nodes/lib/ami/connection-api';
 import { UnsafeAmiValueError } from '../../nodes/lib/ami/sanitize';
 import { field, parseAmiMessage, type AmiMessage } from '../../nodes/lib/ami/message';
-import { LIVE_FIXTURES, activeTimers, connect, sleep, until, waitForState, withConnection } from './helpers';
+import { sleep } from '../helpers/wait';
+import { LIVE_FIXTURES, activeTimers, connect, until, waitForState, withConnection } from './helpers';
 
 test('logs in, asks only for the classes the package needs (dialplan included) and reports connected', () => withConnection(async (server, connection, statuses) => {
   assert.deepEqual(statuses.map((s) => s.state), ['connecting', 'connected']);

@@ -2,21 +2,14 @@ import * as path from 'node:path';
 import { AmiServer, type AmiServerOptions } from '../../simulator';
 import { AmiConnection, type AmiConnectionOptions } from '../../nodes/lib/ami/connection';
 import type { AmiState, AmiStatus } from '../../nodes/lib/ami/connection-api';
+import { until as waitUntil } from '../helpers/wait';
 
 /** The live recordings (test/fixtures/ami/live), from the compiled test's place in dist/. */
 export const LIVE_FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'ami', 'live');
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Waits until a condition holds (polling), or fails with a message. */
-export async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
+/** Waits until a condition holds (polling), or fails with a message; 3 s at most unless told. */
+export function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  return waitUntil(check, what, timeoutMs);
 }
 
 /** A connection with fast timings for tests, recording every status it goes through. */

@@ -8,7 +8,8 @@ import type { AmiConnectionApi } from '../../nodes/lib/ami/connection-api';
 import type { PbxConfigApi, PbxUser } from '../../nodes/lib/pbx-config-api';
 import type { PbxUserStatus } from '../../nodes/lib/pbx-config-core';
 import { sharedRegistrySize } from '../../nodes/lib/shared-registry';
-import { sleep, until } from './helpers';
+import { sleep } from '../helpers/wait';
+import { until } from './helpers';
 
 helper.init(require.resolve('node-red'));
 

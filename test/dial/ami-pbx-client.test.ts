@@ -6,7 +6,8 @@ import { DialInputError, PbxPermissionError, PbxUnavailableError } from '../../n
 import { AmiConnection } from '../../nodes/lib/ami/connection';
 import { field, fieldList } from '../../nodes/lib/ami/message';
 import { readSettings } from '../../nodes/lib/settings';
-import { connectTo, eventsOfCall, startPbx, until, type SimulatedPbx } from './pbx-fixture';
+import { until } from '../helpers/wait';
+import { connectTo, eventsOfCall, startPbx, type SimulatedPbx } from './pbx-fixture';
 import { HOSTILE_INPUTS } from './hostile-inputs';
 
 const settings = readSettings({ host: '127.0.0.1', originateTimeout: '1' });

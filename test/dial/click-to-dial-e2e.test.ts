@@ -8,7 +8,8 @@ import pbxEventNode = require('../../nodes/pbx-event');
 import pbxHangupNode = require('../../nodes/pbx-hangup');
 import { VendorHttpServer } from '../../simulator/vendor-http-server';
 import { CATCH, CREDENTIALS, HTTP_AUTH, collect, pbxConfig, type FlowNode, type Msg } from './node-helpers';
-import { startPbx, until, type SimulatedPbx } from './pbx-fixture';
+import { until } from '../helpers/wait';
+import { startPbx, type SimulatedPbx } from './pbx-fixture';
 
 /**
  * Click-to-dial end to end, in a real Node-RED runtime: an inject → pbx-dial → the simulated

@@ -10,7 +10,8 @@ import { VendorHttpServer } from '../../simulator/vendor-http-server';
 import { HOSTILE_INPUTS } from './hostile-inputs';
 import { CATCH, CREDENTIALS, HTTP_AUTH, actionsReceivedSince, collect, errorsLoggedBy, pbxConfig, statusesOf, type FlowNode } from './node-helpers';
 import type { AmiConnectionApi } from '../../nodes/lib/ami/connection-api';
-import { startPbx, until, type SimulatedPbx } from './pbx-fixture';
+import { until } from '../helpers/wait';
+import { startPbx, type SimulatedPbx } from './pbx-fixture';
 
 helper.init(require.resolve('node-red'));
 const NODES = [pbxConfigNode, pbxDialNode, pbxHangupNode];

@@ -7,7 +7,8 @@ import { DialInputError, PbxHttpError, PbxUnavailableError } from '../../nodes/l
 import { field } from '../../nodes/lib/ami/message';
 import { readSettings } from '../../nodes/lib/settings';
 import { VendorHttpServer } from '../../simulator/vendor-http-server';
-import { startPbx, until, type SimulatedPbx } from './pbx-fixture';
+import { until } from '../helpers/wait';
+import { startPbx, type SimulatedPbx } from './pbx-fixture';
 import { HOSTILE_INPUTS } from './hostile-inputs';
 
 /** The vendor API on 127.0.0.1 driving the simulated PBX, and a client pointed at it. */

@@ -2,21 +2,10 @@ import { AmiServer, type AmiServerUser } from '../../simulator/ami-server';
 import { PbxModel, type PbxTiming } from '../../simulator/pbx-model';
 import { AmiConnection } from '../../nodes/lib/ami/connection';
 import { field, type AmiMessage } from '../../nodes/lib/ami/message';
+import { until } from '../helpers/wait';
 
 /** Fast phones: calls that took seconds on the live PBX take tens of milliseconds here. */
 export const FAST: Partial<PbxTiming> = { ringMs: 30, remoteRingMs: 30, talkMs: 80, extensionRingTimeoutMs: 2000, trunkRingTimeoutMs: 2000 };
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export async function until(check: () => boolean, what = "a condition", timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 export interface SimulatedPbx {
   server: AmiServer;

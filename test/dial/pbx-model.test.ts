@@ -5,7 +5,8 @@ import path from 'node:path';
 import { field, parseAmiMessage, splitAmiMessages, type AmiMessage } from '../../nodes/lib/ami/message';
 import { CallCorrelator } from '../../nodes/lib/events/correlator';
 import { readSettings } from '../../nodes/lib/settings';
-import { FAST, connectTo, startPbx, until } from './pbx-fixture';
+import { until } from '../helpers/wait';
+import { FAST, connectTo, startPbx } from './pbx-fixture';
 
 const LIVE = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'ami', 'live');
 

@@ -19,6 +19,7 @@ import { renumberScenario, AsteriskCounters } from '../../simulator/scenario-ren
 import { freePort } from '../../scripts/node-red-process';
 import { TempPostgres } from '../cdr/temp-postgres';
 import { createAsteriskTables, createReadOnlyUser } from '../cdr/load-data';
+import { until } from '../helpers/wait';
 
 helper.init(require.resolve('node-red'));
 
@@ -123,14 +124,6 @@ function localise(nodes: FlowNode[]): { flow: FlowNode[]; credentials: Record<st
 function statuses(node: Node): { fill?: string; text?: string }[] {
   const spy = node.status as unknown as { getCalls(): { thisValue: unknown; args: [{ fill?: string; text?: string }] }[] };
   return spy.getCalls().filter((call) => call.thisValue === node).map((call) => call.args[0]);
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Loads an example and checks it deployed cleanly; returns its nodes. */

@@ -8,7 +8,8 @@ import { HttpSender } from '../../nodes/lib/notify/http-sender';
 import { readNotifySettings } from '../../nodes/lib/notify/notify-settings';
 import { FileQueueStore } from '../../nodes/lib/notify/queue-store';
 import { createRequestBuilder } from '../../nodes/lib/notify/request-builder';
-import { queryPairs, Receiver, sleep, type ReceivedRequest, type Responder } from './receiver';
+import { sleep, until as waitUntil } from '../helpers/wait';
+import { queryPairs, Receiver, type ReceivedRequest, type Responder } from './receiver';
 
 /** Everything a test opened, closed after it whatever happens. */
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -52,13 +53,8 @@ function queueTo(url: string, options: Partial<DeliveryQueueOptions<unknown>> = 
   return { queue, outcomes, notify };
 }
 
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
-    await sleep(5);
-  }
-}
+/** Deliveries retry with back-off: wait up to 10 s unless told. */
+const until = (check: () => boolean, timeoutMs = 10_000): Promise<void> => waitUntil(check, 'a condition', timeoutMs);
 
 const field = (request: ReceivedRequest, name: string) => queryPairs(request.url).find(([k]) => k === name)?.[1];
 

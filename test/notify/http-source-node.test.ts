@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import helper from 'node-red-node-test-helper';
 import { attachHttpSource } from '../../nodes/pbx-event-http-source';
-import { sleep } from './receiver';
+import { sleep, until } from '../helpers/wait';
 import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD, ENDCALL_QUERY } from './vendor-examples';
 
 /**
@@ -61,14 +61,6 @@ afterEach(async () => {
 async function request(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; text: string }> {
   const res = await fetch(`${base}${path}`, { method: init.method ?? 'GET', headers: init.headers, body: init.body });
   return { status: res.status, text: await res.text() };
-}
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
-    await sleep(5);
-  }
 }
 
 test("GET in the vendor's 2016 style (?event=, token in the query) gives the AMI source's message shape", async () => {

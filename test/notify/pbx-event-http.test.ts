@@ -6,7 +6,7 @@ import type { NodeAPI, NodeMessage } from 'node-red';
 import helper from 'node-red-node-test-helper';
 import pbxConfigNode = require('../../nodes/pbx-config');
 import pbxEventNode = require('../../nodes/pbx-event');
-import { sleep } from './receiver';
+import { sleep, until } from '../helpers/wait';
 import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD, ENDCALL_QUERY } from './vendor-examples';
 
 /**
@@ -45,14 +45,6 @@ async function start(event: Record<string, unknown> = {}): Promise<Array<NodeMes
   const got: Array<NodeMessage & Record<string, unknown>> = [];
   helper.getNode('out')!.on('input', (msg: NodeMessage & Record<string, unknown>) => got.push(msg));
   return got;
-}
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
-    await sleep(5);
-  }
 }
 
 test("the vendor's GET and POST notifications become {topic, payload, pbx} like the AMI source's", async () => {

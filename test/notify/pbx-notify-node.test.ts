@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Node, NodeMessage } from 'node-red';
 import helper from 'node-red-node-test-helper';
-import { queryPairs, Receiver, sleep, type Responder } from './receiver';
+import { sleep, until as waitUntil } from '../helpers/wait';
+import { queryPairs, Receiver, type Responder } from './receiver';
 import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD } from './vendor-examples';
 
 const NOTIFY_MODULE = require.resolve('../../nodes/pbx-notify');
@@ -64,13 +65,8 @@ function statusCallsOf(id: string): Array<{ fill?: string; text?: string }> {
   return spy.getCalls().filter((call) => call.thisValue.id === id).map((call) => call.args[0]);
 }
 
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
-    await sleep(5);
-  }
-}
+/** Deliveries retry with back-off: wait up to 10 s unless told. */
+const until = (check: () => boolean, timeoutMs = 10_000): Promise<void> => waitUntil(check, 'a condition', timeoutMs);
 
 test('with only a url (defaults: GET, vendor), a message becomes the vendor query and the response goes out', async () => {
   const receiver = await receiverWith((_req, res) => {

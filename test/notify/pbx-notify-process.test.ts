@@ -12,7 +12,8 @@ import { prepareUserDir } from '../../scripts/demo-user-dir';
 import { startNodeRed, type NodeRedProcess } from '../../scripts/node-red-process';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, openEditor, type EditorNode, type EditorRED } from '../editor/browser';
-import { queryPairs, Receiver, sleep } from './receiver';
+import { sleep } from '../helpers/wait';
+import { queryPairs, Receiver } from './receiver';
 
 const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pbx-notify-process-'));
 let nodeRed: NodeRedProcess | undefined;

@@ -97,5 +97,3 @@ export class Receiver {
 export function queryPairs(url: string): Array<[string, string]> {
   return [...new URL(url, 'http://x').searchParams.entries()];
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
