@@ -91,7 +91,6 @@ export class PbxConfigCore implements PbxConfigApi {
   private openConnection(): AmiConnection {
     const { settings, options } = this;
     const connection = new AmiConnection({
-      eventMask: settings.eventMask,
       ...options.connection,
       host: settings.host,
       port: settings.port,
