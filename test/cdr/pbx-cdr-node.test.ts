@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Node, NodeMessage } from 'node-red';
 import helper from 'node-red-node-test-helper';
 import pbxCdrNode = require('../../nodes/pbx-cdr');
 import pbxConfigNode = require('../../nodes/pbx-config');
 import type { CdrPool } from '../../nodes/lib/cdr/cdr-pool';
 import type { PbxConfigApi } from '../../nodes/lib/pbx-config-api';
+import { statusesOf, type FlowNode, type Msg } from '../helpers/node-red';
 import { CallGenerator, isAnswered, callStart, type GenCall } from './call-generator';
 import { expectedCalls, expectedMissed, type Range } from './expected';
 import { createAsteriskTables, createReadOnlyUser, createRecommendedIndexes, loadCalls } from './load-data';
@@ -49,10 +49,6 @@ after(async () => {
   fs.rmSync(userDir, { recursive: true, force: true });
 });
 
-type Msg = NodeMessage & Record<string, unknown>;
-
-type FlowNode = Record<string, unknown> & { id: string; type: string };
-
 function flow(cdr: Record<string, unknown>, extraNodes: FlowNode[] = []): FlowNode[] {
   return [
     { id: 'f1', type: 'tab' },
@@ -78,8 +74,7 @@ function next(id: string, timeoutMs = 10_000): Promise<Msg> {
 }
 
 function lastStatus(id: string): { fill?: string; text?: string } | undefined {
-  const spy = (helper as unknown as { _NodePrototype: { status: { getCalls(): Array<{ thisValue: Node; args: [{ fill?: string; text?: string }] }> } } })._NodePrototype.status;
-  return spy.getCalls().filter((call) => call.thisValue.id === id).map((call) => call.args[0]).at(-1);
+  return statusesOf(id).at(-1);
 }
 
 async function connectionsOfNodeRed(): Promise<number> {

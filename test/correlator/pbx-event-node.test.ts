@@ -8,7 +8,7 @@ import helper from 'node-red-node-test-helper';
 import pbxConfigNode = require('../../nodes/pbx-config');
 import pbxEventNode = require('../../nodes/pbx-event');
 import { AmiServer, loadTranscript, type TranscriptEvent } from '../../simulator';
-import { collect, errorsLoggedBy, statusesOf, type FlowNode, type Msg } from '../dial/node-helpers';
+import { collect, errorsLoggedBy, statusesOf, type FlowNode, type Msg } from '../helpers/node-red';
 import { until } from '../ami/helpers';
 import { ami, type Chan } from './ami-script';
 import { assertMatchesExpected, expectedEvents, LIVE } from './replay';

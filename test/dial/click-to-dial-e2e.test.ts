@@ -7,7 +7,8 @@ import pbxDialNode = require('../../nodes/pbx-dial');
 import pbxEventNode = require('../../nodes/pbx-event');
 import pbxHangupNode = require('../../nodes/pbx-hangup');
 import { VendorHttpServer } from '../../simulator/vendor-http-server';
-import { CATCH, CREDENTIALS, HTTP_AUTH, collect, pbxConfig, type FlowNode, type Msg } from './node-helpers';
+import { collect, type FlowNode, type Msg } from '../helpers/node-red';
+import { CATCH, CREDENTIALS, HTTP_AUTH, pbxConfig } from './node-helpers';
 import { until } from '../helpers/wait';
 import { startPbx, type SimulatedPbx } from './pbx-fixture';
 

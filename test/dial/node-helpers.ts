@@ -1,28 +1,6 @@
-import type { Node, NodeMessage } from 'node-red';
-import helper from 'node-red-node-test-helper';
 import { parseAmiMessage, splitAmiMessages, type AmiMessage } from '../../nodes/lib/ami/message';
 import type { AmiServer } from '../../simulator/ami-server';
-
-export type Msg = NodeMessage & Record<string, unknown>;
-export type FlowNode = Record<string, unknown> & { id: string; type: string };
-
-/** Every message a node receives from now on. */
-export function collect(id: string): Msg[] {
-  const got: Msg[] = [];
-  helper.getNode(id)!.on('input', (msg: Msg) => got.push(msg));
-  return got;
-}
-
-/** Every status a node has shown since the flow started (the helper spies on Node.prototype.status). */
-export function statusesOf(id: string): Array<{ fill?: string; shape?: string; text?: string }> {
-  const spy = (helper as unknown as { _NodePrototype: { status: { getCalls(): Array<{ thisValue: Node; args: [{ fill?: string; text?: string }] }> } } })._NodePrototype.status;
-  return spy.getCalls().filter((call) => call.thisValue.id === id).map((call) => call.args[0]);
-}
-
-/** The error texts a node logged (level error). */
-export function errorsLoggedBy(id: string): string[] {
-  return helper.log().args.filter(([entry]) => entry.level === 20 && entry.id === id).map(([entry]) => String(entry.msg));
-}
+import type { FlowNode } from '../helpers/node-red';
 
 /** Actions the AMI server received from byte offset `from` on (what a test sent meanwhile). */
 export function actionsReceivedSince(server: AmiServer, from: number): AmiMessage[] {

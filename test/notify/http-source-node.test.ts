@@ -1,10 +1,10 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import helper from 'node-red-node-test-helper';
 import { attachHttpSource } from '../../nodes/pbx-event-http-source';
+import { collect, errorsLoggedBy, serveApp, statusesOf, type Msg, type ServedApp } from '../helpers/node-red';
 import { sleep, until } from '../helpers/wait';
 import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD, ENDCALL_QUERY } from './vendor-examples';
 
@@ -17,7 +17,7 @@ helper.init(require.resolve('node-red'));
 
 const TOKEN = 'pbx-s3cret';
 let RED: NodeAPI;
-let server: http.Server | undefined;
+let served: ServedApp | undefined;
 let base = '';
 
 function testNode(red: NodeAPI): void {
@@ -36,27 +36,24 @@ function testNode(red: NodeAPI): void {
 }
 
 /** Deploys the endpoint; `token: null` deploys it without a token. */
-async function start(config: Record<string, unknown> = {}, token: string | null = TOKEN): Promise<Array<NodeMessage & Record<string, unknown>>> {
+async function start(config: Record<string, unknown> = {}, token: string | null = TOKEN): Promise<Msg[]> {
   await helper.load(testNode, [
     { id: 'src', type: 'pbx-push-test', wires: [['out']], ...config },
     { id: 'out', type: 'helper' },
   ], token === null ? {} : { src: { token } });
-  server = http.createServer(RED.httpNode);
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', () => resolve()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const got: Array<NodeMessage & Record<string, unknown>> = [];
-  helper.getNode('out')!.on('input', (msg: NodeMessage & Record<string, unknown>) => got.push(msg));
-  return got;
+  served = await serveApp(RED.httpNode);
+  base = served.base;
+  return collect('out');
 }
 
-afterEach(async () => {
+/** Undeploys the endpoint and stops serving. */
+async function stop(): Promise<void> {
   await helper.unload();
-  if (server) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server!.close(resolve));
-    server = undefined;
-  }
-});
+  await served?.close();
+  served = undefined;
+}
+
+afterEach(stop);
 
 async function request(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; text: string }> {
   const res = await fetch(`${base}${path}`, { method: init.method ?? 'GET', headers: init.headers, body: init.body });
@@ -126,8 +123,7 @@ test('no token, or a wrong one, is refused with 401 and nothing is emitted; the 
   assert.equal((await request('/pbx/events', { method: 'POST', headers: { 'X-PBX-Token': 'guess', 'Content-Type': 'application/json' }, body: '{"event":"dial"}' })).status, 401);
   await sleep(50);
   assert.equal(got.length, 0);
-  const spy = (helper as unknown as { _NodePrototype: { status: { getCalls(): Array<{ thisValue: Node; args: [{ fill?: string; text?: string }] }> } } })._NodePrototype.status;
-  const last = spy.getCalls().filter((c) => c.thisValue.id === 'src').at(-1)?.args[0];
+  const last = statusesOf('src').at(-1);
   assert.equal(last?.fill, 'red');
   assert.match(last?.text ?? '', /^401/);
 });
@@ -174,10 +170,7 @@ test('a 1 MB body is answered 413, and the runtime carries on serving', async ()
 test('allowlist: a client outside it gets 403 even with the token; inside it is served', async () => {
   let got = await start({ allow: '10.0.0.0/8, 192.168.0.0/16' });
   assert.equal((await request(`/pbx/events?token=${TOKEN}&${DIAL_QUERY}`)).status, 403);
-  await helper.unload();
-  server!.closeAllConnections();
-  await new Promise((resolve) => server!.close(resolve));
-  server = undefined;
+  await stop();
   got = await start({ allow: '10.0.0.0/8, 127.0.0.1' });
   assert.equal((await request(`/pbx/events?token=${TOKEN}&${DIAL_QUERY}`)).status, 200);
   await until(() => got.length === 1);
@@ -193,14 +186,12 @@ test('closing the node removes the route: the path answers 404 afterwards', asyn
   await start();
   const app = RED.httpNode;
   await helper.unload();
-  const after = http.createServer(app);
-  await new Promise<void>((resolve) => after.listen(0, '127.0.0.1', () => resolve()));
+  const after = await serveApp(app);
   try {
-    const res = await fetch(`http://127.0.0.1:${(after.address() as AddressInfo).port}/pbx/events?token=${TOKEN}&${DIAL_QUERY}`);
+    const res = await fetch(`${after.base}/pbx/events?token=${TOKEN}&${DIAL_QUERY}`);
     assert.equal(res.status, 404);
   } finally {
-    after.closeAllConnections();
-    await new Promise((resolve) => after.close(resolve));
+    await after.close();
   }
 });
 
@@ -209,8 +200,7 @@ test('a second node on the same path is refused at deploy instead of silently ne
     { id: 'a', type: 'pbx-push-test', wires: [[]] },
     { id: 'b', type: 'pbx-push-test', wires: [[]] },
   ], { a: { token: TOKEN }, b: { token: TOKEN } });
-  const errors = helper.log().args.filter(([entry]) => entry.level === 20 && entry.id === 'b');
-  assert.ok(errors.some(([entry]) => /path \/pbx\/events is already used by node a/.test(String(entry.msg))));
+  assert.ok(errorsLoggedBy('b').some((message) => /path \/pbx\/events is already used by node a/.test(message)));
 });
 
 test("settings.js's httpNodeMiddleware runs in front of the endpoint, as for http in nodes", async () => {

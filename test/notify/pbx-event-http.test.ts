@@ -1,11 +1,10 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { NodeAPI, NodeMessage } from 'node-red';
+import type { NodeAPI } from 'node-red';
 import helper from 'node-red-node-test-helper';
 import pbxConfigNode = require('../../nodes/pbx-config');
 import pbxEventNode = require('../../nodes/pbx-event');
+import { collect, serveApp, type Msg, type ServedApp } from '../helpers/node-red';
 import { sleep, until } from '../helpers/wait';
 import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD, ENDCALL_QUERY } from './vendor-examples';
 
@@ -17,19 +16,16 @@ helper.init(require.resolve('node-red'));
 
 const TOKEN = 'pbx-s3cret';
 let RED: NodeAPI;
-let server: http.Server | undefined;
+let served: ServedApp | undefined;
 let base = '';
 
 afterEach(async () => {
   await helper.unload();
-  if (server) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server!.close(resolve));
-    server = undefined;
-  }
+  await served?.close();
+  served = undefined;
 });
 
-async function start(event: Record<string, unknown> = {}): Promise<Array<NodeMessage & Record<string, unknown>>> {
+async function start(event: Record<string, unknown> = {}): Promise<Msg[]> {
   const captureRed = (red: NodeAPI) => {
     RED = red;
     pbxConfigNode(red);
@@ -39,12 +35,9 @@ async function start(event: Record<string, unknown> = {}): Promise<Array<NodeMes
     { id: 'ev', type: 'pbx-event', server: 'pbx1', source: 'http', wires: [['out']], ...event },
     { id: 'out', type: 'helper' },
   ], { ev: { token: TOKEN } });
-  server = http.createServer(RED.httpNode);
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', () => resolve()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const got: Array<NodeMessage & Record<string, unknown>> = [];
-  helper.getNode('out')!.on('input', (msg: NodeMessage & Record<string, unknown>) => got.push(msg));
-  return got;
+  served = await serveApp(RED.httpNode);
+  base = served.base;
+  return collect('out');
 }
 
 test("the vendor's GET and POST notifications become {topic, payload, pbx} like the AMI source's", async () => {

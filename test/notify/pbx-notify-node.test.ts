@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Node, NodeMessage } from 'node-red';
 import helper from 'node-red-node-test-helper';
+import { collect, statusesOf } from '../helpers/node-red';
 import { sleep, until as waitUntil } from '../helpers/wait';
 import { queryPairs, Receiver, type Responder } from './receiver';
 import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD } from './vendor-examples';
@@ -34,8 +35,6 @@ async function receiverWith(respond?: Responder): Promise<Receiver> {
   return receiver;
 }
 
-type Msg = NodeMessage & Record<string, unknown>;
-
 /** The flow under test: pbx-notify → "out", and a Catch node → "caught". */
 function flow(notify: Record<string, unknown>) {
   return [
@@ -47,22 +46,10 @@ function flow(notify: Record<string, unknown>) {
   ];
 }
 
-function collect(id: string): Msg[] {
-  const got: Msg[] = [];
-  helper.getNode(id)!.on('input', (msg: Msg) => got.push(msg));
-  return got;
-}
-
 function statuses(id: string): Array<{ fill?: string; text?: string }> {
   const seen: Array<{ fill?: string; text?: string }> = [];
   (helper.getNode(id) as Node & NodeJS.EventEmitter).on('call:status', (call: { args: [{ fill?: string; text?: string }] }) => seen.push(call.args[0]));
   return seen;
-}
-
-/** Every status a node has shown since the flow started (the helper spies on Node.prototype.status). */
-function statusCallsOf(id: string): Array<{ fill?: string; text?: string }> {
-  const spy = (helper as unknown as { _NodePrototype: { status: { getCalls(): Array<{ thisValue: Node; args: [{ fill?: string; text?: string }] }> } } })._NodePrototype.status;
-  return spy.getCalls().filter((call) => call.thisValue.id === id).map((call) => call.args[0]);
 }
 
 /** Deliveries retry with back-off: wait up to 10 s unless told. */
@@ -129,7 +116,7 @@ test('a template that does not parse is an error at deploy: logged, red status, 
   const caught = collect('caught');
   const logged = helper.log().args.filter(([entry]) => entry.level === 20 && entry.id === 'n1');
   assert.ok(logged.some(([entry]) => /url: Unclosed tag/.test(String(entry.msg))), 'the error is logged at deploy');
-  const shown = statusCallsOf('n1');
+  const shown = statusesOf('n1');
   assert.equal(shown.at(-1)?.fill, 'red');
   assert.match(shown.at(-1)?.text ?? '', /Unclosed tag/);
   helper.getNode('n1')!.receive({ payload: DIAL_PAYLOAD } as NodeMessage);
