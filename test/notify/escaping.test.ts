@@ -5,7 +5,7 @@ import { readNotifySettings } from '../../nodes/lib/notify/notify-settings';
 import { createRequestBuilder, RequestBuildError } from '../../nodes/lib/notify/request-builder';
 import { compileTemplate, TemplateError } from '../../nodes/lib/notify/template';
 import { queryPairs, Receiver } from './receiver';
-import { HOSTILE } from './vendor-examples';
+import { HOSTILE } from '../helpers/vendor-examples';
 
 let receiver: Receiver;
 let sender: HttpSender;

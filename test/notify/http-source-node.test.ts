@@ -6,7 +6,7 @@ import helper from 'node-red-node-test-helper';
 import { attachHttpSource } from '../../nodes/pbx-event-http-source';
 import { collect, errorsLoggedBy, serveApp, statusesOf, type Msg, type ServedApp } from '../helpers/node-red';
 import { sleep, until } from '../helpers/wait';
-import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD, ENDCALL_QUERY } from './vendor-examples';
+import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD, ENDCALL_QUERY } from '../helpers/vendor-examples';
 
 /**
  * The PBX-push endpoint in a real Node-RED runtime. A small test-only node hosts it, as

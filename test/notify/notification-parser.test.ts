@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseAllowlist, AllowlistError } from '../../nodes/lib/notifications/ip-allowlist';
 import { NotificationError, parseNotification } from '../../nodes/lib/notifications/parse-notification';
 import { tokenMatches } from '../../nodes/lib/notifications/shared-token';
-import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD, ENDCALL_QUERY } from './vendor-examples';
+import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD, ENDCALL_QUERY } from '../helpers/vendor-examples';
 
 const empty = Buffer.alloc(0);
 const parse = (query: string, body = '', contentType?: string, pathEvent?: string) =>

@@ -6,7 +6,7 @@ import pbxConfigNode = require('../../nodes/pbx-config');
 import pbxEventNode = require('../../nodes/pbx-event');
 import { collect, serveApp, type Msg, type ServedApp } from '../helpers/node-red';
 import { sleep, until } from '../helpers/wait';
-import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD, ENDCALL_QUERY } from './vendor-examples';
+import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD, ENDCALL_QUERY } from '../helpers/vendor-examples';
 
 /**
  * `pbx-event` with `source: http` as flows use it: the PBX pushes its notifications to

@@ -10,7 +10,7 @@ import helper from 'node-red-node-test-helper';
 import { collect, statusesOf } from '../helpers/node-red';
 import { sleep, until as waitUntil } from '../helpers/wait';
 import { queryPairs, Receiver, type Responder } from './receiver';
-import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD } from './vendor-examples';
+import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD } from '../helpers/vendor-examples';
 
 const NOTIFY_MODULE = require.resolve('../../nodes/pbx-notify');
 /** A fresh copy of the node module, as after a Node-RED restart (no queue left in memory). */
