@@ -91,6 +91,7 @@ export class PbxConfigCore implements PbxConfigApi {
   private openConnection(): AmiConnection {
     const { settings, options } = this;
     const connection = new AmiConnection({
+      eventMask: settings.eventMask,
       ...options.connection,
       host: settings.host,
       port: settings.port,

@@ -1,3 +1,5 @@
+import { DEFAULT_EVENT_MASK } from './ami/connection';
+
 /**
  * The settings of one PBX (the `pbx-config` node), with the defaults of design/nodes.md
  * applied, so that a flow deployed without the editor behaves like one made in it.
@@ -12,6 +14,8 @@ export interface PbxSettings {
   httpUser: string;
   httpPassword: string;
   transport: 'ami' | 'http';
+  /** AMI event classes asked for after login (the `Events` action): what a `raw` pbx-event node can see. */
+  eventMask: string;
   /** IANA zone for `ts` and `record_name`. */
   timezone: string;
   internalContexts: RegExp;
@@ -64,6 +68,22 @@ export interface CorrelatorSettings {
   endcallOnMerge: 'emit' | 'suppress';
   /** Calls that never dialled (IVR only, voicemail, feature codes) get `dial` + `endcall` when they end. */
   emitDialForUndialedCalls: boolean;
+  /** When a call's `dial` comes: its first DialBegin, an inbound call's arrival, or the first ringing destination. */
+  dialTrigger: 'first_dialbegin' | 'newchannel' | 'first_ringing';
+  /** A click-to-dial sent by another AMI client: `dial` when its number is known (`second_leg`) or when the phone rings. */
+  originateDialOn: 'first_leg' | 'second_leg';
+  /** The caller's channel answered by the PBX itself (Answer(): IVR, queue, voicemail) counts as `call_answered`. */
+  answeredIncludesIvr: boolean;
+  /** `ts` from the AMI `Timestamp` header when the PBX sends one (`ami`), or always the time of receipt. */
+  tsSource: 'ami' | 'receipt';
+  /** Rewrite rules for `caller_num` / `called_num` (first match wins); empty: numbers as the PBX reports them. */
+  numberRewrite: readonly NumberRewriteRule[];
+}
+
+/** One `numberRewrite` line: `pattern => replacement` (`^\+420(\d{9})$ => 0$1`). */
+export interface NumberRewriteRule {
+  pattern: RegExp;
+  replacement: string;
 }
 
 export const DEFAULT_CORRELATOR_SETTINGS: Readonly<CorrelatorSettings> = {
@@ -75,7 +95,18 @@ export const DEFAULT_CORRELATOR_SETTINGS: Readonly<CorrelatorSettings> = {
   attendedNativeMode: 'synthesize',
   endcallOnMerge: 'emit',
   emitDialForUndialedCalls: false,
+  dialTrigger: 'first_dialbegin',
+  originateDialOn: 'second_leg',
+  answeredIncludesIvr: false,
+  tsSource: 'ami',
+  numberRewrite: [],
 };
+
+/** Asterisk's manager event classes (manager.c `perms`), as the `Events` action accepts them. */
+export const AMI_EVENT_CLASSES: readonly string[] = [
+  'system', 'call', 'log', 'verbose', 'command', 'agent', 'user', 'config', 'dtmf', 'reporting', 'cdr',
+  'dialplan', 'originate', 'agi', 'cc', 'aoc', 'test', 'security', 'message', 'all',
+];
 
 export type RawSettings = Record<string, unknown>;
 
@@ -140,6 +171,11 @@ export function readSettings(raw: RawSettings, credentials: RawSettings = {}): P
     attendedNativeMode: oneOf('attendedNativeMode', ['synthesize', 'merge_silently'] as const),
     endcallOnMerge: oneOf('endcallOnMerge', ['emit', 'suppress'] as const),
     emitDialForUndialedCalls: bool('emitDialForUndialedCalls'),
+    dialTrigger: oneOf('dialTrigger', ['first_dialbegin', 'newchannel', 'first_ringing'] as const),
+    originateDialOn: oneOf('originateDialOn', ['first_leg', 'second_leg'] as const),
+    answeredIncludesIvr: bool('answeredIncludesIvr'),
+    tsSource: oneOf('tsSource', ['ami', 'receipt'] as const),
+    numberRewrite: readNumberRewrite(raw.numberRewrite),
   };
   const host = text('host');
   const transport = text('transport', host ? 'ami' : 'http');
@@ -158,6 +194,7 @@ export function readSettings(raw: RawSettings, credentials: RawSettings = {}): P
     httpUser: secretText('httpUser'),
     httpPassword: secretText('httpPassword'),
     transport,
+    eventMask: readEventMask(raw.eventMask),
     timezone,
     internalContexts: pattern('internalContexts'),
     externalContexts: pattern('externalContexts'),
@@ -177,4 +214,46 @@ export function readSettings(raw: RawSettings, credentials: RawSettings = {}): P
     dbUser: secretText('dbUser'),
     dbPassword: secretText('dbPassword'),
   };
+}
+
+/**
+ * `numberRewrite`: one rule per line, `pattern => replacement` (a JavaScript regular expression
+ * and its replacement, `$1` for groups); empty lines and lines starting with `#` are skipped.
+ * Also accepted: an array of such lines (a flow written by hand).
+ */
+export function readNumberRewrite(value: unknown): NumberRewriteRule[] {
+  if (value === undefined || value === null || value === '') return [];
+  const lines = Array.isArray(value) ? value.map(String) : String(value).split(/\r?\n/);
+  const rules: NumberRewriteRule[] = [];
+  lines.forEach((text, index) => {
+    const line = text.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const arrow = line.indexOf('=>');
+    if (arrow === -1) throw new Error(`numberRewrite line ${index + 1} must read "pattern => replacement", not ${JSON.stringify(line)}`);
+    const source = line.slice(0, arrow).trim();
+    if (source === '') throw new Error(`numberRewrite line ${index + 1} has no pattern`);
+    try {
+      rules.push({ pattern: new RegExp(source), replacement: line.slice(arrow + 2).trim() });
+    } catch (err) {
+      throw new Error(`numberRewrite line ${index + 1} is not a valid regular expression: ${(err as Error).message}`);
+    }
+  });
+  return rules;
+}
+
+/**
+ * `eventMask`: a comma list of AMI event classes; empty means the default (DEFAULT_EVENT_MASK:
+ * the correlator needs `call` and `dialplan`; `security` and `reporting` are left out as noise
+ * unless a `raw` pbx-event node asks for them).
+ */
+export function readEventMask(value: unknown): string {
+  const text = value === undefined || value === null ? '' : String(value).trim();
+  if (text === '') return DEFAULT_EVENT_MASK;
+  const classes = text.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  for (const name of classes) {
+    if (!AMI_EVENT_CLASSES.includes(name)) {
+      throw new Error(`eventMask: ${JSON.stringify(name)} is not an AMI event class (${AMI_EVENT_CLASSES.join(', ')})`);
+    }
+  }
+  return classes.join(',');
 }

@@ -133,7 +133,15 @@ export class Channel {
   }
 }
 
-export type DialState = 'none' | 'pending' | 'emitted';
+/**
+ * Where a call's first `dial` stands:
+ * - `none`: not dialled yet (or never reported: pickup pseudo-calls, calls that only reached an IVR);
+ * - `pending`: a click-to-dial by another AMI client waiting for its number (OriginateResponse);
+ * - `due`: the call is to be reported, its `dial` waits for its trigger (`dialTrigger`: the first
+ *   ringing destination, an inbound call's numbers); both are emitted before any other event of the call;
+ * - `emitted`.
+ */
+export type DialState = 'none' | 'pending' | 'due' | 'emitted';
 
 export class Call {
   readonly channels: Channel[] = [];
@@ -146,8 +154,9 @@ export class Call {
   recordName = '';
   /** `recordName: mixmonitor`: the recording's name from MIXMONITOR_FILENAME. */
   mixMonitorName = '';
-  /** `pending`: a click-to-dial sent by another client, waiting for its number (OriginateResponse). */
   dial: DialState = 'none';
+  /** A click-to-dial by another client whose `dial` went out before its number was known (`originateDialOn=first_leg`). */
+  awaitingNumber = false;
   /** First seen mid-flight (after a connect or reconnect): no `dial`, later events flagged. */
   partial = false;
   answered = false;

@@ -5,6 +5,7 @@ import { ChannelClassifier, dialStringNumber, endpointOf, localExten, localPairN
 import { Call, Channel, DialBatch, own } from './call-state';
 import { ZonedTime, epochSecondsFromCallId, parseAmiTimestamp } from './zoned-time';
 import { mixMonitorRecordName, templateRecordName } from './record-name';
+import { rewriteNumber } from './number-rewrite';
 import { calledFromChannelList, readChannelListItem, type ChannelListItem } from './resync';
 
 /**
@@ -201,6 +202,14 @@ export class CallCorrelator {
       case 'OriginateResponse':
         this.onOriginateResponse(message);
         break;
+      case 'DialState':
+        if (this.options.dialTrigger !== 'first_ringing') return NONE;
+        this.onDialState(message);
+        break;
+      case 'Newstate':
+        if (!this.options.answeredIncludesIvr) return NONE;
+        this.onNewstate(message);
+        break;
       default:
         return NONE;
     }
@@ -292,10 +301,17 @@ export class CallCorrelator {
   // ---- AMI events -------------------------------------------------------------------------
 
   private onNewchannel(m: AmiMessage): void {
-    this.ensureChannel(
+    const channel = this.ensureChannel(
       str(m.Uniqueid), str(m.Linkedid), str(m.Channel), str(m.Context),
       str(m.CallerIDNum), str(m.CallerIDName), str(m.Exten), true,
     );
+    if (channel === undefined || this.options.dialTrigger !== 'newchannel') return;
+    const call = channel.call;
+    // dialTrigger=newchannel: an inbound call is reported from its arrival (IVR, queue), once its numbers are known.
+    if (channel.uniqueid === call.id && call.dial === 'none' && !call.partial && call.callerType === 'external') {
+      call.dial = 'due';
+      this.emitDialOnArrival(call, this.eventMicros(m));
+    }
   }
 
   private onVarSet(m: AmiMessage): void {
@@ -321,7 +337,10 @@ export class CallCorrelator {
         break;
       default:
         // FreePBX's ext-did sets the DID when the trunk did not put it in the Exten.
-        if (call.dial === 'none' && call.callerType === 'external' && call.calledNum === '') call.calledNum = own(value);
+        if ((call.dial === 'none' || call.dial === 'due') && call.callerType === 'external' && call.calledNum === '') {
+          call.calledNum = own(value);
+          this.emitDialOnArrival(call, this.eventMicros(m));
+        }
     }
   }
 
@@ -329,7 +348,7 @@ export class CallCorrelator {
     const callerUid = str(m.Uniqueid);
     if (callerUid === '') {
       const leg = this.destChannel(m);
-      if (leg !== undefined) this.onOriginateLegDial(leg);
+      if (leg !== undefined) this.onOriginateLegDial(leg, this.eventMicros(m));
       return;
     }
     const caller = this.callerChannel(m);
@@ -345,9 +364,11 @@ export class CallCorrelator {
     // A Local channel's ;2 ringing what is behind it: part of whatever dialled the ;1.
     const peer = caller.localHalf === 2 ? caller.localPeer : undefined;
     if (peer !== undefined && peer.originateLeg) {
-      this.markOriginatingPhone(call, dest);
+      this.markOriginatingPhone(call, dest, this.eventMicros(m));
       return;
     }
+    // originateDialOn=first_leg: the click-to-dial's number, known now that its second leg dials it.
+    if (call.awaitingNumber) this.originateNumberKnown(call, dialledExten(str(m.Exten)) || this.dialTarget(dest, str(m.DialString)));
     const parentBatch = peer?.batch;
 
     let transfer: { exten: string; target: string } | undefined;
@@ -374,7 +395,8 @@ export class CallCorrelator {
         // A click-to-dial's second leg dials what the Originate asked for; chan_sip may show `s`.
         call.calledNum = own(dialledExten(str(m.Exten)) || this.dialTarget(dest, str(m.DialString)));
       }
-      this.emitDial(call, ts, '', call.calledNum);
+      if (this.dialWaitsForRinging(call)) call.dial = 'due';
+      else this.emitDial(call, ts, '', call.calledNum);
     } else if (transfer !== undefined) {
       if (transfer.exten !== '') call.addExtension(transfer.exten);
       this.emitDial(call, ts, transfer.exten, transfer.target || this.dialTarget(dest, str(m.DialString)));
@@ -382,7 +404,7 @@ export class CallCorrelator {
   }
 
   /** A DialBegin without a caller: Asterisk ringing an Originate's (or call file's) first leg. */
-  private onOriginateLegDial(leg: Channel): void {
+  private onOriginateLegDial(leg: Channel, ts: number): void {
     const call = leg.call;
     // Only the call's first channel; a Local channel a bridge dials (DTMF attended transfer) is plumbing.
     if (leg.uniqueid !== call.id || call.dial === 'emitted' || call.lastInternalBatch !== undefined) return;
@@ -397,7 +419,7 @@ export class CallCorrelator {
     }
     if (call.calledNum !== '' && call.dial === 'none' && !call.partial) {
       // Our own pbx-dial: everything is known at once.
-      this.emitDial(call, this.nowMicros(), '', call.calledNum);
+      this.emitDial(call, ts, '', call.calledNum);
       return;
     }
     if (call.dial === 'none' && !call.partial) {
@@ -405,17 +427,36 @@ export class CallCorrelator {
       call.calledNum = '';
       call.dial = 'pending';
       this.pendingOriginates.push(call);
+      // first_leg: report it now that the phone rings (a Local channel's phone: when it is rung).
+      if (leg.kind === 'internal') this.emitOriginateDialEarly(call, ts);
+    }
+  }
+
+  /** `originateDialOn=first_leg`: a foreign click-to-dial's `dial` as its phone rings, its number still unknown. */
+  private emitOriginateDialEarly(call: Call, ts: number): void {
+    if (this.options.originateDialOn !== 'first_leg' || call.dial !== 'pending') return;
+    call.awaitingNumber = true;
+    this.emitDial(call, ts, '', '');
+  }
+
+  /** A foreign click-to-dial's number, from its OriginateResponse or its second leg's DialBegin. */
+  private originateNumberKnown(call: Call, number: string): void {
+    call.calledNum = own(number);
+    if (call.awaitingNumber) {
+      call.awaitingNumber = false;
+      this.pendingOriginates = this.pendingOriginates.filter((pending) => pending !== call);
     }
   }
 
   /** The phone a Local-channel click-to-dial rings (`Local/101@from-internal;2 → PJSIP/101`). */
-  private markOriginatingPhone(call: Call, phone: Channel): void {
+  private markOriginatingPhone(call: Call, phone: Channel, ts: number): void {
     phone.originateLeg = true;
     if (phone.kind !== 'internal') return;
     if (call.originatorName !== '') phone.extenName = call.originatorName;
     if (call.callerNum === '') call.callerNum = phone.exten;
     if (call.callerName === '') call.callerName = phone.extenName;
     call.addExtension(phone.exten);
+    this.emitOriginateDialEarly(call, ts);
   }
 
   private onDialEnd(m: AmiMessage): void {
@@ -442,6 +483,25 @@ export class CallCorrelator {
     const leg = dest.kind === 'local' ? resolveLocal(dest) : dest;
     if (leg === undefined || leg.answered) return;
     this.reportAnswer(call, leg, this.eventMicros(m));
+  }
+
+  /** dialTrigger=first_ringing: a call's `dial` comes when a destination first rings. */
+  private onDialState(m: AmiMessage): void {
+    if (m.DialStatus !== 'RINGING') return;
+    const dest = this.channels.get(str(m.DestUniqueid));
+    if (dest !== undefined && dest.call.dial === 'due') this.emitDial(dest.call, this.eventMicros(m), '', dest.call.calledNum);
+  }
+
+  /**
+   * answeredIncludesIvr: the caller's channel (a trunk or a phone, not a click-to-dial's own
+   * phone) brought Up by the PBX itself — Answer() for an IVR, a queue, voicemail, an
+   * announcement — makes the call answered (`call_answered`), without an answer event.
+   */
+  private onNewstate(m: AmiMessage): void {
+    if (m.ChannelState !== '6') return;
+    const channel = this.channels.get(str(m.Uniqueid));
+    if (channel === undefined || channel.uniqueid !== channel.call.id || channel.originateLeg) return;
+    if (channel.kind === 'trunk' || channel.kind === 'internal') channel.call.answered = true;
   }
 
   private onHangup(m: AmiMessage): void {
@@ -477,9 +537,10 @@ export class CallCorrelator {
     if (channel === undefined) return;
     const call = channel.call;
     // An inbound call whose trunk sent no caller ID at first (DAHDI pre-ring): take the first one.
-    if (call.dial !== 'none' || channel.uniqueid !== call.id || channel.kind !== 'trunk' || call.callerNum !== '') return;
+    if ((call.dial !== 'none' && call.dial !== 'due') || channel.uniqueid !== call.id || channel.kind !== 'trunk' || call.callerNum !== '') return;
     call.callerNum = own(clean(str(m.CallerIDNum)));
     if (call.callerName === '') call.callerName = own(unescape(clean(str(m.CallerIDName))));
+    this.emitDialOnArrival(call, this.eventMicros(m));
   }
 
   private onPickup(m: AmiMessage): void {
@@ -561,8 +622,8 @@ export class CallCorrelator {
       if (m.Response === 'Failure') this.failedOwnOriginate(m);
       return;
     }
-    if (call.dial !== 'pending') return;
-    call.calledNum = own(dialledExten(str(m.Exten)));
+    if (call.dial !== 'pending' && !call.awaitingNumber) return;
+    this.originateNumberKnown(call, dialledExten(str(m.Exten)));
     this.emitPendingDial(call, this.eventMicros(m));
   }
 
@@ -796,14 +857,14 @@ export class CallCorrelator {
   /** The call is over (its last channel hung up, moved away, or vanished). */
   private endCall(call: Call, ts: number, reason: EndReason): void {
     this.calls.delete(call.id);
-    if (call.dial === 'pending') this.pendingOriginates = this.pendingOriginates.filter((pending) => pending !== call);
+    if (call.dial === 'pending' || call.awaitingNumber) this.pendingOriginates = this.pendingOriginates.filter((pending) => pending !== call);
     if (reason === 'merged') {
       // Pickup pseudo-calls and consultation legs that never dialled vanish without a trace.
       if (!call.reported || this.options.endcallOnMerge === 'suppress') {
         this.forget(call);
         return;
       }
-    } else if (call.dial === 'pending') {
+    } else {
       this.emitPendingDial(call, ts);
     }
     if (!call.reported && !this.options.emitDialForUndialedCalls) return;
@@ -921,7 +982,7 @@ export class CallCorrelator {
 
   private emitDial(call: Call, ts: number, transferingExten: string, calledNum: string): void {
     if (call.dial !== 'emitted' && !call.partial) {
-      if (call.dial === 'pending') this.pendingOriginates = this.pendingOriginates.filter((pending) => pending !== call);
+      if (call.dial === 'pending' && !call.awaitingNumber) this.pendingOriginates = this.pendingOriginates.filter((pending) => pending !== call);
       call.dial = 'emitted';
       this.callsInProgressCount++;
     }
@@ -933,18 +994,36 @@ export class CallCorrelator {
     });
   }
 
-  /** A click-to-dial by another client: its `dial` once its number is known (or the call ends). */
+  /** A `dial` held back (a foreign click-to-dial's number, `dialTrigger`): now, before anything else of the call. */
   private emitPendingDial(call: Call, ts: number): void {
-    if (call.dial === 'pending') this.emitDial(call, ts, '', call.calledNum);
+    if (call.dial === 'pending' || call.dial === 'due') this.emitDial(call, ts, '', call.calledNum);
+  }
+
+  /** dialTrigger=newchannel: an inbound call's `dial` as soon as both its numbers are known. */
+  private emitDialOnArrival(call: Call, ts: number): void {
+    if (call.dial === 'due' && this.options.dialTrigger === 'newchannel' && call.callerNum !== '' && call.calledNum !== '') {
+      this.emitDial(call, ts, '', call.calledNum);
+    }
+  }
+
+  /** dialTrigger=first_ringing: a call's first `dial` waits for a destination to ring (not click-to-dials). */
+  private dialWaitsForRinging(call: Call): boolean {
+    return this.options.dialTrigger === 'first_ringing' && (call.dial === 'none' || call.dial === 'due') &&
+      !call.ownOriginate && call.callerType !== 'originate';
   }
 
   private emit(call: Call, name: PbxEventName, ts: number, values: Record<string, string>, reason?: EndReason): void {
-    if (call.dial === 'pending') this.emitPendingDial(call, ts);
+    if (call.dial === 'pending' || call.dial === 'due') this.emitPendingDial(call, ts);
     else if (!call.reported && name !== 'dial' && this.options.emitDialForUndialedCalls) this.emitDial(call, ts, '', call.calledNum);
     if (!call.reported) return;
     values.ts = this.time.formatTimestamp(ts);
     values.call_id = call.id;
     values.record_name = this.recordNameOf(call);
+    const rules = this.options.numberRewrite;
+    if (rules.length > 0) {
+      if (values.caller_num !== undefined) values.caller_num = rewriteNumber(rules, values.caller_num);
+      if (values.called_num !== undefined) values.called_num = rewriteNumber(rules, values.called_num);
+    }
     const context: CallContext = {
       extensions: call.extensions.slice(),
       callerName: call.callerName,
@@ -969,7 +1048,10 @@ export class CallCorrelator {
       call.recordName = own(
         call.mixMonitorName !== ''
           ? call.mixMonitorName
-          : templateRecordName(this.time, call.startEpochSeconds, call.callerNum, call.calledNum),
+          : templateRecordName(
+            this.time, call.startEpochSeconds,
+            rewriteNumber(this.options.numberRewrite, call.callerNum), rewriteNumber(this.options.numberRewrite, call.calledNum),
+          ),
       );
     }
     return call.recordName;
@@ -1061,7 +1143,7 @@ export class CallCorrelator {
   /** `ts`: the AMI `Timestamp` header when the PBX sends one, else the time of receipt. */
   private eventMicros(m: AmiMessage): number {
     const stamp = m.Timestamp;
-    if (stamp !== undefined) {
+    if (stamp !== undefined && this.options.tsSource === 'ami') {
       const parsed = parseAmiTimestamp(str(stamp));
       if (parsed !== undefined) return parsed;
     }
