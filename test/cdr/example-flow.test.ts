@@ -6,13 +6,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import helper from 'node-red-node-test-helper';
 import type { NodeMessage } from 'node-red';
 import pbxCdrNode = require('../../nodes/pbx-cdr');
 import pbxConfigNode = require('../../nodes/pbx-config');
+import { Receiver } from '../helpers/receiver';
+import { until } from '../helpers/wait';
 import { CallGenerator, type GenCall } from './call-generator';
 import { expectedMissed } from './expected';
 import { createAsteriskTables, createReadOnlyUser, createRecommendedIndexes, loadCalls } from './load-data';
@@ -32,9 +32,7 @@ const ZONE = 'Europe/Prague';
 let server: TempPostgres;
 let calls: GenCall[];
 let generator: CallGenerator;
-let receiver: Server;
-let receiverUrl = '';
-const received: Array<{ method: string; url: string; type: string; body: string }> = [];
+let receiver: Receiver;
 
 before(async () => {
   server = await TempPostgres.start();
@@ -47,24 +45,13 @@ before(async () => {
     await createRecommendedIndexes(client);
     await createReadOnlyUser(client, 'asteriskcdrdb', 'nodered', 'cdr-secret');
   });
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', type: String(req.headers['content-type'] ?? ''), body });
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
-      res.end('OK');
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver = await Receiver.start();
 });
 
 after(async () => {
   await helper.unload();
   await server?.stop();
-  receiver?.closeAllConnections();
-  await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  await receiver?.close();
 });
 
 /** The example as a user would set it up here: the database and the webhook filled in. */
@@ -75,7 +62,7 @@ function localised(): FlowNode[] {
     { id: tab, type: 'tab', label: 'example' },
     ...nodes.map((node) => {
       if (node.type === 'pbx-config') return { ...node, dbHost: '127.0.0.1', dbPort: String(server.port), timezone: ZONE };
-      if (node.type === 'http request') return { ...node, url: `${receiverUrl}${new URL(String(node.url)).pathname}` };
+      if (node.type === 'http request') return { ...node, url: receiver.url(new URL(String(node.url)).pathname) };
       // A window onto what "night window" computes.
       if (node.name === 'night window') return { ...node, wires: [[...(node.wires?.[0] ?? []), 'window-probe']] };
       return node;
@@ -114,13 +101,12 @@ test('the night\'s missed calls reach the webhook as one JSON message', async ()
   const cdr = String(flow.find((node) => node.type === 'pbx-cdr')?.id);
   // What the inject and the window would send on the morning of 11 March.
   helper.getNode(cdr)!.receive({ payload: { from: '2025-03-10T18:00:00+01:00', to: '2025-03-11T07:00:00+01:00' } } as NodeMessage);
-  const deadline = Date.now() + 10_000;
-  while (received.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.equal(received.length, 1);
-  const [post] = received;
+  await until(() => receiver.requests.length > 0, 'the webhook message', 10_000);
+  assert.equal(receiver.requests.length, 1);
+  const [post] = receiver.requests;
   assert.equal(post.method, 'POST');
   assert.equal(post.url, '/pbx/missed-calls');
-  assert.match(post.type, /^application\/json/);
+  assert.match(String(post.headers['content-type'] ?? ''), /^application\/json/);
   const message = JSON.parse(post.body) as { text: string; missed: Array<Record<string, unknown>> };
   const expected = expectedMissed(calls, generator.clock, { from: Date.parse('2025-03-10T17:00:00Z') / 1000, to: Date.parse('2025-03-11T06:00:00Z') / 1000 }, { internationalPrefix: '00', stripPrefix: '' });
   assert.ok(expected.length > 1);

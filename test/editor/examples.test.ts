@@ -8,8 +8,6 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import helper = require('node-red-node-test-helper');
 import type { Node } from 'node-red';
@@ -19,7 +17,8 @@ import { renumberScenario, AsteriskCounters } from '../../simulator/scenario-ren
 import { freePort } from '../../scripts/node-red-process';
 import { TempPostgres } from '../cdr/temp-postgres';
 import { createAsteriskTables, createReadOnlyUser } from '../cdr/load-data';
-import { until } from '../helpers/wait';
+import { Receiver } from '../helpers/receiver';
+import { sleep, until } from '../helpers/wait';
 
 helper.init(require.resolve('node-red'));
 
@@ -42,16 +41,8 @@ const CORE_NODES = [
 type FlowNode = Record<string, unknown> & { id: string; type: string };
 const files = readdirSync(EXAMPLES).filter((file) => file.endsWith('.json'));
 
-/** Requests the examples send "outside" (to the IS, to the chat), caught on 127.0.0.1. */
-interface Received {
-  method: string;
-  url: string;
-  contentType: string;
-  body: string;
-}
-let receiver: Server;
-let receiverUrl: string;
-let received: Received[] = [];
+/** Catches on 127.0.0.1 the requests the examples send "outside" (to the IS, to the chat). */
+let receiver: Receiver;
 let pbx: DemoPbx;
 let closedPort: number;
 /** The PBX's call-history database, for examples with pbx-cdr (empty Asterisk tables). */
@@ -70,30 +61,19 @@ before(async () => {
     });
   }
   closedPort = await freePort();
-  receiver = createServer((req: IncomingMessage, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), body });
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
-      res.end('OK');
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver = await Receiver.start();
 });
 
 afterEach(async () => {
   await helper.unload();
-  received = [];
+  receiver.requests.length = 0;
 });
 
 after(async () => {
   await helper.stopServer();
   await pbx.close();
   await database?.stop();
-  receiver.closeAllConnections();
-  await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  await receiver.close();
 });
 
 /**
@@ -111,7 +91,7 @@ function localise(nodes: FlowNode[]): { flow: FlowNode[]; credentials: Record<st
     }
     if (node.type === 'pbx-notify' || node.type === 'http request') {
       const url = new URL(String(node.url));
-      return { ...node, url: `${receiverUrl}${url.pathname}${url.search}` };
+      return { ...node, url: receiver.url(`${url.pathname}${url.search}`) };
     }
     if (node.type === 'mqtt-broker') return { ...node, broker: '127.0.0.1', port: String(closedPort) };
     return node;
@@ -176,9 +156,9 @@ for (const file of files) {
 test('the vendor-notification example sends each call event as the vendor\'s GET with the fields in order', async () => {
   await deploy('PBX to IS notifications in the vendor format.json');
   const callId = await playCall('inbound_missed');
-  await until(() => received.length >= 2, 'two notifications (dial, endcall)', 10_000);
-  const [dial, endcall] = received.map((request) => new URL(request.url, 'http://x'));
-  assert.equal(received[0]?.method, 'GET');
+  await until(() => receiver.requests.length >= 2, 'two notifications (dial, endcall)', 10_000);
+  const [dial, endcall] = receiver.requests.map((request) => new URL(request.url, 'http://x'));
+  assert.equal(receiver.requests[0]?.method, 'GET');
   assert.deepEqual([...(dial as URL).searchParams.keys()], ['event', 'ts', 'call_id', 'caller_type', 'caller_num', 'called_num', 'transfering_exten', 'record_name']);
   assert.equal((dial as URL).searchParams.get('call_id'), callId);
   assert.equal((endcall as URL).searchParams.get('event'), 'endcall');
@@ -189,11 +169,11 @@ test('the missed-call example posts one chat message for an unanswered external 
   await deploy('Missed-call alert.json');
   await playCall('inbound_answered');
   await playCall('inbound_missed');
-  await until(() => received.length >= 1, 'the chat message', 10_000);
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  assert.equal(received.length, 1, 'only the missed call');
-  assert.equal(received[0]?.method, 'POST');
-  assert.match(received[0]?.contentType ?? '', /^application\/json/);
-  const message = JSON.parse(received[0]?.body ?? '{}') as { text: string };
+  await until(() => receiver.requests.length >= 1, 'the chat message', 10_000);
+  await sleep(300);
+  assert.equal(receiver.requests.length, 1, 'only the missed call');
+  assert.equal(receiver.requests[0]?.method, 'POST');
+  assert.match(String(receiver.requests[0]?.headers['content-type'] ?? ''), /^application\/json/);
+  const message = JSON.parse(receiver.requests[0]?.body ?? '{}') as { text: string };
   assert.match(message.text, /^Missed call from 0622222222 to 800123456 at \d{4}-\d\d-\d\dT/);
 });

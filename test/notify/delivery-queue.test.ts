@@ -9,7 +9,7 @@ import { readNotifySettings } from '../../nodes/lib/notify/notify-settings';
 import { FileQueueStore } from '../../nodes/lib/notify/queue-store';
 import { createRequestBuilder } from '../../nodes/lib/notify/request-builder';
 import { sleep, until as waitUntil } from '../helpers/wait';
-import { queryPairs, Receiver, type ReceivedRequest, type Responder } from './receiver';
+import { queryPairs, Receiver, type ReceivedRequest, type Responder } from '../helpers/receiver';
 
 /** Everything a test opened, closed after it whatever happens. */
 const cleanups: Array<() => Promise<void> | void> = [];

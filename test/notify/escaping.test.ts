@@ -4,7 +4,7 @@ import { HttpSender } from '../../nodes/lib/notify/http-sender';
 import { readNotifySettings } from '../../nodes/lib/notify/notify-settings';
 import { createRequestBuilder, RequestBuildError } from '../../nodes/lib/notify/request-builder';
 import { compileTemplate, TemplateError } from '../../nodes/lib/notify/template';
-import { queryPairs, Receiver } from './receiver';
+import { queryPairs, Receiver } from '../helpers/receiver';
 import { HOSTILE } from '../helpers/vendor-examples';
 
 let receiver: Receiver;

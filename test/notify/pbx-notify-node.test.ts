@@ -9,7 +9,7 @@ import type { Node, NodeMessage } from 'node-red';
 import helper from 'node-red-node-test-helper';
 import { collect, statusesOf } from '../helpers/node-red';
 import { sleep, until as waitUntil } from '../helpers/wait';
-import { queryPairs, Receiver, type Responder } from './receiver';
+import { queryPairs, Receiver, type Responder } from '../helpers/receiver';
 import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD } from '../helpers/vendor-examples';
 
 const NOTIFY_MODULE = require.resolve('../../nodes/pbx-notify');

@@ -13,7 +13,7 @@ import { startNodeRed, type NodeRedProcess } from '../../scripts/node-red-proces
 import { chromium } from 'playwright-core';
 import { CHROMIUM, openEditor, type EditorNode, type EditorRED } from '../editor/browser';
 import { sleep } from '../helpers/wait';
-import { queryPairs, Receiver } from './receiver';
+import { queryPairs, Receiver } from '../helpers/receiver';
 
 const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pbx-notify-process-'));
 let nodeRed: NodeRedProcess | undefined;

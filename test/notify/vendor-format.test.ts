@@ -4,7 +4,7 @@ import { HttpSender } from '../../nodes/lib/notify/http-sender';
 import { readNotifySettings } from '../../nodes/lib/notify/notify-settings';
 import { createRequestBuilder } from '../../nodes/lib/notify/request-builder';
 import { appendQuery, vendorQuery } from '../../nodes/lib/notify/vendor-format';
-import { Receiver } from './receiver';
+import { Receiver } from '../helpers/receiver';
 import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD, ENDCALL_QUERY } from '../helpers/vendor-examples';
 
 let receiver: Receiver;

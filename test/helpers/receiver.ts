@@ -19,7 +19,7 @@ const ok: Responder = (_req, res) => {
 };
 
 /**
- * A real HTTP server on 127.0.0.1 that records what notifications arrive. It can go down
+ * A real HTTP server on 127.0.0.1 that records what requests arrive (notifications, webhooks). It can go down
  * (connections refused) and come back on the same port, like a receiver being restarted.
  */
 export class Receiver {
