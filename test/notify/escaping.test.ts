@@ -4,51 +4,39 @@ import { HttpSender } from '../../nodes/lib/notify/http-sender';
 import { readNotifySettings } from '../../nodes/lib/notify/notify-settings';
 import { createRequestBuilder, RequestBuildError } from '../../nodes/lib/notify/request-builder';
 import { compileTemplate, TemplateError } from '../../nodes/lib/notify/template';
-import { queryPairs, Receiver } from '../helpers/receiver';
+import { queryPairs } from '../helpers/receiver';
 import { HOSTILE } from '../helpers/vendor-examples';
+import { DeliveryRig } from './delivery-rig';
 
-let receiver: Receiver;
-let sender: HttpSender;
+let rig: DeliveryRig;
 before(async () => {
-  receiver = await Receiver.start();
-  sender = new HttpSender({ timeout: 2000, tlsVerify: true, maxSockets: 4 });
+  rig = await DeliveryRig.start();
 });
-after(async () => {
-  sender.close();
-  await receiver.close();
-});
-
-async function deliver(raw: Record<string, unknown>, msg: object) {
-  const builder = createRequestBuilder(readNotifySettings(raw));
-  const before = receiver.requests.length;
-  const outcome = await sender.send(builder.build(msg));
-  assert.equal(outcome.kind, 'delivered');
-  return receiver.requests[before];
-}
+after(() => rig.close());
 
 const msg = { payload: { call_id: '1453378165.749958', caller_name: HOSTILE, n: 42, flag: true } };
 
 test('URL template: a hostile value stays one query value (& = # % + quotes newlines unicode)', async () => {
-  const got = await deliver({ url: `${receiver.url('/cti')}?name={{payload.caller_name}}&id={{payload.call_id}}`, format: 'template' }, msg);
+  const got = await rig.deliver({ url: `${rig.receiver.url('/cti')}?name={{payload.caller_name}}&id={{payload.call_id}}`, format: 'template' }, msg);
   assert.deepEqual(queryPairs(got.url), [['name', HOSTILE], ['id', '1453378165.749958']]);
   assert.ok(!got.url.includes('&amp;'), 'never HTML escaping');
 });
 
 test('URL template: a value in the path is percent-encoded, slashes included', async () => {
-  const got = await deliver({ url: `${receiver.url('/calls')}/{{payload.caller_name}}`, format: 'template' }, msg);
+  const got = await rig.deliver({ url: `${rig.receiver.url('/calls')}/{{payload.caller_name}}`, format: 'template' }, msg);
   assert.equal(decodeURIComponent(got.url.slice('/calls/'.length)), HOSTILE);
 });
 
 test('vendor format: hostile values arrive intact in the query (GET) and in the form body (POST)', async () => {
-  const got = await deliver({ url: receiver.url('/') }, msg);
+  const got = await rig.deliver({ url: rig.receiver.url('/') }, msg);
   assert.deepEqual(queryPairs(got.url), [['call_id', '1453378165.749958'], ['caller_name', HOSTILE], ['n', '42'], ['flag', 't']]);
-  const posted = await deliver({ url: receiver.url('/'), method: 'POST' }, msg);
+  const posted = await rig.deliver({ url: rig.receiver.url('/'), method: 'POST' }, msg);
   assert.deepEqual([...new URLSearchParams(posted.body).entries()], [['call_id', '1453378165.749958'], ['caller_name', HOSTILE], ['n', '42'], ['flag', 't']]);
 });
 
 test('form template body: each value is percent-encoded, so it cannot add fields', async () => {
-  const got = await deliver({
-    url: receiver.url('/'), method: 'POST', format: 'template',
+  const got = await rig.deliver({
+    url: rig.receiver.url('/'), method: 'POST', format: 'template',
     contentType: 'application/x-www-form-urlencoded', body: 'from={{payload.caller_name}}&callId={{payload.call_id}}',
   }, msg);
   assert.equal(got.headers['content-type'], 'application/x-www-form-urlencoded');
@@ -56,8 +44,8 @@ test('form template body: each value is percent-encoded, so it cannot add fields
 });
 
 test('JSON template body: values are JSON-escaped, the body parses and holds the exact text', async () => {
-  const got = await deliver({
-    url: receiver.url('/'), method: 'POST', format: 'template', contentType: 'application/json',
+  const got = await rig.deliver({
+    url: rig.receiver.url('/'), method: 'POST', format: 'template', contentType: 'application/json',
     body: '{"from": "{{payload.caller_name}}", "n": {{payload.n}}, "flag": {{payload.flag}}}',
   }, msg);
   assert.equal(got.headers['content-type'], 'application/json');
@@ -65,35 +53,35 @@ test('JSON template body: values are JSON-escaped, the body parses and holds the
 });
 
 test('XML template body: values are XML-escaped', async () => {
-  const got = await deliver({
-    url: receiver.url('/'), method: 'POST', format: 'template', contentType: 'text/xml',
+  const got = await rig.deliver({
+    url: rig.receiver.url('/'), method: 'POST', format: 'template', contentType: 'text/xml',
     body: '<call name="{{payload.caller_name}}">{{payload.caller_name}}</call>',
   }, { payload: { caller_name: `<a href="x">&'` } });
   assert.equal(got.body, '<call name="&lt;a href=&quot;x&quot;&gt;&amp;&apos;">&lt;a href=&quot;x&quot;&gt;&amp;&apos;</call>');
 });
 
 test('plain-text template body: values as they are, never HTML escaping', async () => {
-  const got = await deliver({ url: receiver.url('/'), method: 'POST', format: 'template', body: 'Call from {{payload.caller_name}}' }, msg);
+  const got = await rig.deliver({ url: rig.receiver.url('/'), method: 'POST', format: 'template', body: 'Call from {{payload.caller_name}}' }, msg);
   assert.equal(got.headers['content-type'], 'text/plain; charset=utf-8');
   assert.equal(got.body, `Call from ${HOSTILE}`);
 });
 
 test('triple mustaches insert a value unescaped, e.g. a whole base URL', async () => {
-  const got = await deliver({ url: '{{{base}}}/x?id={{payload.call_id}}', format: 'template' }, { ...msg, base: receiver.url('') });
+  const got = await rig.deliver({ url: '{{{base}}}/x?id={{payload.call_id}}', format: 'template' }, { ...msg, base: rig.receiver.url('') });
   assert.equal(got.url, '/x?id=1453378165.749958');
 });
 
 test('header values are templates; the receiver gets them, and basic or bearer auth from credentials', async () => {
-  const got = await deliver({ url: receiver.url('/'), headers: [{ name: 'X-Call', value: 'id {{payload.call_id}}' }] }, msg);
+  const got = await rig.deliver({ url: rig.receiver.url('/'), headers: [{ name: 'X-Call', value: 'id {{payload.call_id}}' }] }, msg);
   assert.equal(got.headers['x-call'], 'id 1453378165.749958');
   const bearer = new HttpSender({ timeout: 2000, tlsVerify: true, maxSockets: 1, token: 's3cr3t' });
   const basic = new HttpSender({ timeout: 2000, tlsVerify: true, maxSockets: 1, user: 'crm', password: 'pä:ss' });
-  const request = createRequestBuilder(readNotifySettings({ url: receiver.url('/') })).build(msg);
+  const request = createRequestBuilder(readNotifySettings({ url: rig.receiver.url('/') })).build(msg);
   await bearer.send(request);
   await basic.send(request);
   bearer.close();
   basic.close();
-  const [viaBearer, viaBasic] = receiver.requests.slice(-2);
+  const [viaBearer, viaBasic] = rig.receiver.requests.slice(-2);
   assert.equal(viaBearer.headers.authorization, 'Bearer s3cr3t');
   assert.equal(Buffer.from(viaBasic.headers.authorization!.replace('Basic ', ''), 'base64').toString('utf8'), 'crm:pä:ss');
 });

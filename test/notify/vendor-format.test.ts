@@ -1,30 +1,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HttpSender } from '../../nodes/lib/notify/http-sender';
 import { readNotifySettings } from '../../nodes/lib/notify/notify-settings';
 import { createRequestBuilder } from '../../nodes/lib/notify/request-builder';
 import { appendQuery, vendorQuery } from '../../nodes/lib/notify/vendor-format';
-import { Receiver } from '../helpers/receiver';
 import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD, ENDCALL_QUERY } from '../helpers/vendor-examples';
+import { DeliveryRig } from './delivery-rig';
 
-let receiver: Receiver;
-let sender: HttpSender;
+let rig: DeliveryRig;
 before(async () => {
-  receiver = await Receiver.start();
-  sender = new HttpSender({ timeout: 2000, tlsVerify: true, maxSockets: 4 });
+  rig = await DeliveryRig.start();
 });
-after(async () => {
-  sender.close();
-  await receiver.close();
-});
-
-async function deliver(raw: Record<string, unknown>, payload: object) {
-  const builder = createRequestBuilder(readNotifySettings(raw));
-  const before = receiver.requests.length;
-  const outcome = await sender.send(builder.build({ payload }));
-  assert.equal(outcome.kind, 'delivered');
-  return receiver.requests[before];
-}
+after(() => rig.close());
 
 test("the vendor's dial example: payload fields in order become the exact query string", () => {
   assert.equal(vendorQuery(DIAL_PAYLOAD), DIAL_QUERY);
@@ -35,24 +21,24 @@ test("the vendor's endcall example: booleans, empty values and all, byte for byt
 });
 
 test('GET in vendor format: the receiver gets the dial example on its URL byte for byte', async () => {
-  const got = await deliver({ url: receiver.url('/') }, DIAL_PAYLOAD);
+  const got = await rig.deliver({ url: rig.receiver.url('/') }, { payload: DIAL_PAYLOAD });
   assert.equal(got.method, 'GET');
   assert.equal(got.url, `/?${DIAL_QUERY}`);
   assert.equal(got.body, '');
 });
 
 test('GET in vendor format: the endcall example byte for byte', async () => {
-  const got = await deliver({ url: receiver.url('/'), method: 'GET', format: 'vendor' }, ENDCALL_PAYLOAD);
+  const got = await rig.deliver({ url: rig.receiver.url('/'), method: 'GET', format: 'vendor' }, { payload: ENDCALL_PAYLOAD });
   assert.equal(got.url, `/?${ENDCALL_QUERY}`);
 });
 
 test('GET appends with & to a URL that has a query already', async () => {
-  const got = await deliver({ url: `${receiver.url('/pbx')}?source=asterisk` }, DIAL_PAYLOAD);
+  const got = await rig.deliver({ url: `${rig.receiver.url('/pbx')}?source=asterisk` }, { payload: DIAL_PAYLOAD });
   assert.equal(got.url, `/pbx?source=asterisk&${DIAL_QUERY}`);
 });
 
 test('POST in vendor format: the same text as a form body, nothing on the URL', async () => {
-  const got = await deliver({ url: receiver.url('/notify'), method: 'POST' }, ENDCALL_PAYLOAD);
+  const got = await rig.deliver({ url: rig.receiver.url('/notify'), method: 'POST' }, { payload: ENDCALL_PAYLOAD });
   assert.equal(got.method, 'POST');
   assert.equal(got.url, '/notify');
   assert.equal(got.headers['content-type'], 'application/x-www-form-urlencoded');
@@ -60,16 +46,16 @@ test('POST in vendor format: the same text as a form body, nothing on the URL', 
 });
 
 test('PUT in vendor format sends a form body too', async () => {
-  const got = await deliver({ url: receiver.url('/notify'), method: 'PUT' }, DIAL_PAYLOAD);
+  const got = await rig.deliver({ url: rig.receiver.url('/notify'), method: 'PUT' }, { payload: DIAL_PAYLOAD });
   assert.equal(got.method, 'PUT');
   assert.equal(got.body, DIAL_QUERY);
 });
 
 test('json format: POST sends the payload as JSON, keys in order; GET falls back to the vendor query', async () => {
-  const posted = await deliver({ url: receiver.url('/j'), method: 'POST', format: 'json' }, DIAL_PAYLOAD);
+  const posted = await rig.deliver({ url: rig.receiver.url('/j'), method: 'POST', format: 'json' }, { payload: DIAL_PAYLOAD });
   assert.equal(posted.headers['content-type'], 'application/json');
   assert.equal(posted.body, JSON.stringify(DIAL_PAYLOAD));
-  const got = await deliver({ url: receiver.url('/j'), method: 'GET', format: 'json' }, DIAL_PAYLOAD);
+  const got = await rig.deliver({ url: rig.receiver.url('/j'), method: 'GET', format: 'json' }, { payload: DIAL_PAYLOAD });
   assert.equal(got.url, `/j?${DIAL_QUERY}`);
 });
 
