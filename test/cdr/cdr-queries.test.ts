@@ -12,7 +12,7 @@ import { readSettings } from '../../nodes/lib/settings';
 import { CallGenerator, QUEUE, callStart, countRows, isAnswered, type GenCall } from './call-generator';
 import { expectedCallRow, expectedCalls, expectedMissed, expectedStats, normalize, type Range } from './expected';
 import { ASTERISK_CDR_TABLE, CDR_COLUMNS } from './asterisk-schema';
-import { createAsteriskTables, createReadOnlyUser, createRecommendedIndexes, loadCalls } from './load-data';
+import { createCallHistory } from './load-data';
 import { TempPostgres, freePort } from './temp-postgres';
 
 const ZONE = 'Europe/Prague';
@@ -80,13 +80,7 @@ before(async () => {
   server = await TempPostgres.start();
   generator = new CallGenerator({ seed: 20250301, firstDay: '2025-03-01', days: 45, callsPerDay: 900, timezone: ZONE, celEvery: 400 });
   calls = generator.generate();
-  await server.withSuperuser('postgres', (admin) => admin.query(`CREATE DATABASE ${DB}`));
-  await server.withSuperuser(DB, async (client) => {
-    await createAsteriskTables(client);
-    await loadCalls(client, calls);
-    await createRecommendedIndexes(client);
-    await createReadOnlyUser(client, DB, READER, READER_PASSWORD);
-  });
+  await createCallHistory(server, DB, calls, { user: READER, password: READER_PASSWORD });
   database = new CdrDatabase(options());
   queries = new CdrQueries(database, rules);
 });

@@ -15,7 +15,7 @@ import { Receiver } from '../helpers/receiver';
 import { until } from '../helpers/wait';
 import { CallGenerator, type GenCall } from './call-generator';
 import { expectedMissed } from './expected';
-import { createAsteriskTables, createReadOnlyUser, createRecommendedIndexes, loadCalls } from './load-data';
+import { createCallHistory } from './load-data';
 import { TempPostgres } from './temp-postgres';
 
 helper.init(require.resolve('node-red'));
@@ -38,13 +38,7 @@ before(async () => {
   server = await TempPostgres.start();
   generator = new CallGenerator({ seed: 11, firstDay: '2025-03-10', days: 2, callsPerDay: 400, timezone: ZONE });
   calls = generator.generate();
-  await server.withSuperuser('postgres', (admin) => admin.query('CREATE DATABASE asteriskcdrdb'));
-  await server.withSuperuser('asteriskcdrdb', async (client) => {
-    await createAsteriskTables(client);
-    await loadCalls(client, calls);
-    await createRecommendedIndexes(client);
-    await createReadOnlyUser(client, 'asteriskcdrdb', 'nodered', 'cdr-secret');
-  });
+  await createCallHistory(server, 'asteriskcdrdb', calls, { user: 'nodered', password: 'cdr-secret' });
   receiver = await Receiver.start();
 });
 

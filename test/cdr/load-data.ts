@@ -1,6 +1,7 @@
 import type { Client } from 'pg';
 import { ASTERISK_CDR_TABLE, ASTERISK_CEL_TABLE, CDR_COLUMNS, CEL_COLUMNS } from './asterisk-schema';
 import type { GenCall } from './call-generator';
+import type { TempPostgres } from './temp-postgres';
 
 /** The indexes docs/pbx-cdr.md recommends (the benchmark measures with them). */
 export const RECOMMENDED_INDEXES = [
@@ -14,7 +15,7 @@ const CDR_TYPES: Record<string, string> = {
 };
 const CEL_TYPES: Record<string, string> = { eventtime: 'timestamp', amaflags: 'int' };
 
-/** Creates the database with Asterisk's tables. */
+/** Creates the (empty) database. */
 export async function createPbxDatabase(admin: Client, database: string): Promise<void> {
   await admin.query(`CREATE DATABASE ${database}`);
 }
@@ -59,4 +60,18 @@ export async function createReadOnlyUser(client: Client, database: string, user:
   await client.query(`GRANT CONNECT ON DATABASE ${database} TO ${user}`);
   await client.query(`GRANT USAGE ON SCHEMA public TO ${user}`);
   await client.query(`GRANT SELECT ON cdr, cel TO ${user}`);
+}
+
+/**
+ * A PBX's call history as docs/pbx-cdr.md sets it up: a database with Asterisk's tables
+ * holding `calls`, the recommended indexes, and the read-only user Node-RED logs in as.
+ */
+export async function createCallHistory(server: TempPostgres, database: string, calls: GenCall[], reader: { user: string; password: string }): Promise<void> {
+  await server.withSuperuser('postgres', (admin) => createPbxDatabase(admin, database));
+  await server.withSuperuser(database, async (client) => {
+    await createAsteriskTables(client);
+    await loadCalls(client, calls);
+    await createRecommendedIndexes(client);
+    await createReadOnlyUser(client, database, reader.user, reader.password);
+  });
 }

@@ -11,7 +11,7 @@ import type { PbxConfigApi } from '../../nodes/lib/pbx-config-api';
 import { statusesOf, type FlowNode, type Msg } from '../helpers/node-red';
 import { CallGenerator, isAnswered, callStart, type GenCall } from './call-generator';
 import { expectedCalls, expectedMissed, type Range } from './expected';
-import { createAsteriskTables, createReadOnlyUser, createRecommendedIndexes, loadCalls } from './load-data';
+import { createCallHistory } from './load-data';
 import { TempPostgres } from './temp-postgres';
 
 const ZONE = 'Europe/Prague';
@@ -31,13 +31,7 @@ before(async () => {
   server = await TempPostgres.start();
   generator = new CallGenerator({ seed: 7, firstDay: '2025-03-10', days: 3, callsPerDay: 300, timezone: ZONE, celEvery: 50 });
   calls = generator.generate();
-  await server.withSuperuser('postgres', (admin) => admin.query(`CREATE DATABASE ${DB}`));
-  await server.withSuperuser(DB, async (client) => {
-    await createAsteriskTables(client);
-    await loadCalls(client, calls);
-    await createRecommendedIndexes(client);
-    await createReadOnlyUser(client, DB, 'nodered', 'cdr-secret');
-  });
+  await createCallHistory(server, DB, calls, { user: 'nodered', password: 'cdr-secret' });
 });
 
 afterEach(async () => {
