@@ -8,7 +8,7 @@ import pbxEventNode = require('../../nodes/pbx-event');
 import pbxHangupNode = require('../../nodes/pbx-hangup');
 import { VendorHttpServer } from '../../simulator/vendor-http-server';
 import { collect, type FlowNode, type Msg } from '../helpers/node-red';
-import { CATCH, CREDENTIALS, HTTP_AUTH, pbxConfig } from './node-helpers';
+import { CATCH, CREDENTIALS, HTTP_AUTH, cleanUpAfterNodeTest, pbxConfig } from './node-helpers';
 import { until } from '../helpers/wait';
 import { startPbx, type SimulatedPbx } from './pbx-fixture';
 
@@ -35,13 +35,7 @@ after(async () => {
   await pbx.close();
 });
 
-afterEach(async () => {
-  await helper.unload();
-  await pbx.model.whenIdle();
-  for (const exten of ['101', '102', '103', '104']) pbx.model.setExtension(exten, undefined);
-  pbx.model.setNumber('0612345678', undefined);
-  await until(() => pbx.server.connectionCount === 0, 'the AMI connection to close after unload');
-});
+afterEach(() => cleanUpAfterNodeTest(pbx));
 
 /** inject → pbx-dial → "out"; pbx-event → "events"; pbx-hangup → "hungup"; Catch → "caught". */
 async function clickToDialFlow(transport: 'ami' | 'http' = 'ami', config: Record<string, unknown> = {}): Promise<{ out: Msg[]; events: Msg[]; hungup: Msg[]; caught: Msg[] }> {

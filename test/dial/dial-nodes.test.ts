@@ -9,7 +9,7 @@ import { field } from '../../nodes/lib/ami/message';
 import { VendorHttpServer } from '../../simulator/vendor-http-server';
 import { HOSTILE_INPUTS } from './hostile-inputs';
 import { collect, errorsLoggedBy, statusesOf, type FlowNode } from '../helpers/node-red';
-import { CATCH, CREDENTIALS, HTTP_AUTH, actionsReceivedSince, pbxConfig } from './node-helpers';
+import { CATCH, CREDENTIALS, HTTP_AUTH, actionsReceivedSince, cleanUpAfterNodeTest, pbxConfig } from './node-helpers';
 import type { AmiConnectionApi } from '../../nodes/lib/ami/connection-api';
 import { until } from '../helpers/wait';
 import { startPbx, type SimulatedPbx } from './pbx-fixture';
@@ -30,13 +30,7 @@ after(async () => {
   await pbx.close();
 });
 
-afterEach(async () => {
-  await helper.unload();
-  await pbx.model.whenIdle();
-  for (const exten of ['101', '102', '103', '104', '105']) pbx.model.setExtension(exten, undefined);
-  pbx.model.setNumber('0612345678', undefined);
-  await until(() => pbx.server.connectionCount === 0, 'the AMI connection to close after unload');
-});
+afterEach(() => cleanUpAfterNodeTest(pbx));
 
 function flow(nodes: FlowNode[], config: Record<string, unknown> = {}): FlowNode[] {
   return [pbxConfig(pbx.server, api.url, config), ...nodes.map((n) => ({ z: 'f1', ...n })), ...CATCH];

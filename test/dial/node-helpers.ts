@@ -1,6 +1,9 @@
+import helper from 'node-red-node-test-helper';
 import { parseAmiMessage, splitAmiMessages, type AmiMessage } from '../../nodes/lib/ami/message';
 import type { AmiServer } from '../../simulator/ami-server';
 import type { FlowNode } from '../helpers/node-red';
+import { until } from '../helpers/wait';
+import type { SimulatedPbx } from './pbx-fixture';
 
 /** Actions the AMI server received from byte offset `from` on (what a test sent meanwhile). */
 export function actionsReceivedSince(server: AmiServer, from: number): AmiMessage[] {
@@ -22,3 +25,15 @@ export const CATCH: FlowNode[] = [
   { id: 'caught', type: 'helper', z: 'f1' },
   { id: 'f1', type: 'tab' },
 ];
+
+/**
+ * After each node test: undeploy, let the PBX finish its calls, give the phones and the number
+ * the tests change their default behaviour back, and wait until the AMI connection is closed.
+ */
+export async function cleanUpAfterNodeTest(pbx: SimulatedPbx): Promise<void> {
+  await helper.unload();
+  await pbx.model.whenIdle();
+  for (const exten of ['101', '102', '103', '104', '105']) pbx.model.setExtension(exten, undefined);
+  pbx.model.setNumber('0612345678', undefined);
+  await until(() => pbx.server.connectionCount === 0, 'the AMI connection to close after unload');
+}
