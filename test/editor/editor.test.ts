@@ -271,9 +271,16 @@ test('the pbx-config dialog hides the AMI secret: a password field, never the va
       badZone: check('timezone', 'Mars/Olympus_Mons'),
       goodZone: check('timezone', 'Europe/Prague'),
       badPattern: check('extensionPattern', '^(\\d{3}'),
+      badMask: check('eventMask', 'call,rtcp'),
+      goodMask: check('eventMask', 'system,call,dialplan,reporting,security'),
+      badRewrite: check('numberRewrite', '^0(\\d+)$ => +420$1\n^(0 => 0'),
+      goodRewrite: check('numberRewrite', '# E.164\n^0(\\d{9})$ => +420$1'),
     };
   });
-  assert.deepEqual(marked, { badPort: true, goodPort: false, badZone: true, goodZone: false, badPattern: true });
+  assert.deepEqual(marked, {
+    badPort: true, goodPort: false, badZone: true, goodZone: false, badPattern: true,
+    badMask: true, goodMask: false, badRewrite: true, goodRewrite: false,
+  });
   await page.click('#node-config-dialog-cancel');
   const flows = await (await fetch(`${demo.editorUrl}flows`)).text();
   assert.doesNotMatch(flows, new RegExp(DEMO_AMI_USER.secret));
