@@ -196,3 +196,24 @@ export class Call {
     return this.dial === 'emitted' || this.partial;
   }
 }
+
+/** The extension a channel stands for: itself, or the phone behind a Local chain. */
+export function extenOf(channel: Channel): string {
+  if (channel.kind === 'internal') return channel.exten;
+  if (channel.kind === 'local') {
+    const leg = resolveLocal(channel);
+    return leg !== undefined && leg.kind === 'internal' ? leg.exten : '';
+  }
+  return '';
+}
+
+/** Through Local pairs to the real channel that answered (`;1 → ;2 → PJSIP/105`). */
+export function resolveLocal(channel: Channel): Channel | undefined {
+  let current: Channel | undefined = channel;
+  for (let depth = 0; depth < 8 && current !== undefined; depth++) {
+    if (current.kind !== 'local') return current;
+    const dialler: Channel | undefined = current.localHalf === 1 ? current.localPeer : current;
+    current = dialler?.connectedTo;
+  }
+  return undefined;
+}

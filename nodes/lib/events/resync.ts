@@ -1,5 +1,7 @@
 import type { AmiMessage, AmiValue } from '../ami/message';
 import { dialStringNumber } from './channel-classifier';
+import { DialBatch, own, type Call } from './call-state';
+import type { CallBook } from './call-book';
 
 /**
  * Reading a CoreShowChannels list (one `CoreShowChannel` event per live channel) for the resync
@@ -58,4 +60,48 @@ function str(value: AmiValue | undefined): string {
   if (value === undefined) return '';
   const text = typeof value === 'string' ? value : (value[0] ?? '');
   return text === '<unknown>' ? '' : text;
+}
+
+/** What a CoreShowChannels snapshot tells about a call first seen mid-flight. */
+export function completePartialCall(book: CallBook, call: Call, listed: Map<string, ChannelListItem>): void {
+  // The caller (if its first channel is still there) was taken from it as for any first channel.
+  const first = listed.get(call.id);
+  if (first !== undefined && call.calledNum === '') {
+    call.calledNum = own(calledFromChannelList(first, book.internalContexts, book.externalContexts));
+  }
+  let ringing: DialBatch | undefined;
+  for (const channel of call.channels) {
+    const item = listed.get(channel.uniqueid);
+    if (item === undefined || channel.uniqueid === call.id) continue;
+    if (channel.kind === 'internal' && item.channelState !== '6') {
+      // Phones still ringing were dialled together (a ring group when several).
+      ringing ??= new DialBatch('');
+      ringing.addMember(channel.exten);
+      ringing.pending++;
+      channel.batch = ringing;
+      call.addExtension(channel.exten);
+      call.lastInternalBatch ??= ringing;
+      continue;
+    }
+    // A leg that is up and bridged has answered: do not report that answer again later.
+    if (item.channelState === '6' && item.bridgeId !== '' && (channel.kind === 'internal' || channel.kind === 'trunk')) {
+      channel.answered = true;
+      call.answered = true;
+      if (channel.kind === 'internal') {
+        channel.tookPart = true;
+        call.answeringExten = channel.exten;
+        call.addExtension(channel.exten);
+        const batch = new DialBatch('');
+        batch.addMember(channel.exten);
+        batch.answered = true;
+        batch.answeredExten = channel.exten;
+        channel.batch = batch;
+        call.lastInternalBatch = batch;
+      }
+    }
+  }
+  if (call.callerType === '') {
+    // Without its first channel, a call with a trunk leg and no internal caller came in from outside.
+    call.callerType = call.channels.some((channel) => channel.kind === 'trunk') ? 'external' : 'internal';
+  }
 }
