@@ -176,6 +176,42 @@ test('originateDialOn=first_leg: our own pbx-dial calls are unaffected (their nu
   assert.equal(fields(out)[0].record_name, '20261124-033559-101-0612345678');
 });
 
+/** An Originate of `Local/101@from-internal` by another AMI client: ;2 rings the phone, ;1 then dials the number. */
+function localChannelClickToDial(): AmiMessage[] {
+  const one: Chan = { name: 'Local/101@from-internal-000000d0;1', uniqueid: '1795493400.60', linkedid: '1795493400.60', context: 'from-internal', exten: '0612345678' };
+  const two: Chan = { name: 'Local/101@from-internal-000000d0;2', uniqueid: '1795493400.61', linkedid: '1795493400.60', context: 'from-internal', exten: '101', state: 4 };
+  const phone: Chan = { name: 'PJSIP/101-000000d1', uniqueid: '1795493400.62', linkedid: '1795493400.60', num: '101', cidName: 'Alice', context: 'from-internal' };
+  const carrier: Chan = { name: 'PJSIP/carrier-000000d2', uniqueid: '1795493400.63', linkedid: '1795493400.60', num: '0612345678', context: 'from-trunk' };
+  const response: AmiMessage = {
+    Event: 'OriginateResponse', Privilege: 'call,all', Response: 'Success', Channel: 'Local/101@from-internal', Context: 'from-internal',
+    Exten: '0612345678', Reason: '4', Uniqueid: one.uniqueid, CallerIDNum: '<unknown>', CallerIDName: '<unknown>',
+  };
+  return [
+    ami.newchannel(one), ami.newchannel(two), ami.dialBegin(undefined, one, 'Local/101@from-internal'),
+    ami.newchannel(phone), ami.dialBegin(two, phone, '101'), ami.dialEnd(two, up(phone), 'ANSWER'),
+    ami.dialEnd(undefined, up(one), 'ANSWER'), response,
+    ami.newchannel(carrier), ami.dialBegin(up(one), carrier, 'carrier/0612345678'), ami.dialEnd(up(one), up(carrier), 'ANSWER'),
+    ami.hangup(up(carrier)), ami.hangup(up(one)), ami.hangup(up(two)), ami.hangup(up(phone)),
+  ];
+}
+
+test('originateDialOn=first_leg with a Local channel: the dial comes when the phone behind it rings', () => {
+  const events = localChannelClickToDial();
+  const byDefault = replayAt(events).emitted;
+  assert.equal(names(outOf(byDefault)), 'dial answer_external hangup_internal endcall');
+  assert.equal(dialAt(byDefault), indexOf(events, (m) => m.Event === 'OriginateResponse'));
+  assert.equal(fields(outOf(byDefault))[0].called_num, '0612345678');
+
+  const { emitted, correlator } = replayAt(events, rigSettings({ originateDialOn: 'first_leg' }));
+  assert.equal(names(outOf(emitted)), 'dial answer_external hangup_internal endcall');
+  assert.equal(dialAt(emitted), indexOf(events, (m) => m.Event === 'DialBegin' && m.DestChannel === 'PJSIP/101-000000d1'));
+  const out = fields(outOf(emitted));
+  assert.deepEqual([out[0].caller_type, out[0].caller_num, out[0].called_num], ['originate', '101', '']);
+  assert.equal(out[1].called_num, '0612345678');
+  assert.equal(out[3].called_num, '0612345678');
+  assert.deepEqual(correlator.stats(), { channels: 0, calls: 0, callsInProgress: 0, registrations: 0, pendingOriginates: 0 });
+});
+
 // ---- answeredIncludesIvr --------------------------------------------------------------------
 
 /** An inbound call a queue answers (its greeting), rings 104 and is abandoned. */
