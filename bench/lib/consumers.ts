@@ -5,6 +5,13 @@ import { parseAmiMessage } from '../../nodes/lib/ami/message';
 import { nowMs } from './feed-server';
 import { BENCH_USER } from './feed-server';
 
+interface Target {
+  ami: number;
+  call: number;
+  resolve: (atMs: number) => void;
+  abandon: () => void;
+}
+
 /**
  * Something that reads the PBX's AMI stream and counts what it got: AMI events, and the call
  * events made of them (when it correlates). The runner waits until both counts are reached
@@ -15,7 +22,7 @@ export abstract class Consumer {
   callEvents = 0;
   /** Things that went wrong on the way (a lost connection), reported with a failed run. */
   readonly problems: string[] = [];
-  private target: { ami: number; call: number; resolve: (atMs: number) => void } | undefined;
+  private target: Target | undefined;
 
   abstract readonly name: string;
   abstract connect(port: number): Promise<void>;
@@ -25,24 +32,35 @@ export abstract class Consumer {
   reset(): void {
     this.amiEvents = 0;
     this.callEvents = 0;
+    this.problems.length = 0;
   }
 
-  /** Resolves with the time (ms, monotonic) at which both counts were reached. */
+  /**
+   * Resolves with the time (ms, monotonic) at which both counts were reached. A wait still
+   * pending from a run that failed is abandoned, so its timer cannot end this one.
+   */
   until(amiEvents: number, callEvents: number, timeoutMs: number): Promise<number> {
+    this.target?.abandon();
     return new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.target = undefined;
-        const problems = this.problems.length ? `; ${this.problems.splice(0).join('; ')}` : '';
-        reject(new Error(`${this.name}: ${this.amiEvents}/${amiEvents} AMI events, ${this.callEvents}/${callEvents} call events after ${timeoutMs} ms${problems}`));
-      }, timeoutMs);
-      this.target = {
+      const target: Target = {
         ami: amiEvents,
         call: callEvents,
         resolve: (atMs) => {
           clearTimeout(timer);
           resolve(atMs);
         },
+        abandon: () => {
+          clearTimeout(timer);
+          if (this.target === target) this.target = undefined;
+          reject(new Error(`${this.name}: wait abandoned`));
+        },
       };
+      const timer = setTimeout(() => {
+        if (this.target === target) this.target = undefined;
+        const problems = this.problems.length ? `; ${this.problems.splice(0).join('; ')}` : '';
+        reject(new Error(`${this.name}: ${this.amiEvents}/${amiEvents} AMI events, ${this.callEvents}/${callEvents} call events after ${timeoutMs} ms${problems}`));
+      }, timeoutMs);
+      this.target = target;
       this.check();
     });
   }

@@ -39,7 +39,14 @@ export async function measureIngest(
   consumer.reset();
   const done = consumer.until(expected.amiEvents, expected.callEvents, timeoutMs);
   done.catch(() => undefined); // awaited below; a failed blast must not leave it unhandled
-  const [blast] = await feed.blast([port], mode);
+  let blast;
+  try {
+    [blast] = await feed.blast([port], mode);
+  } catch (err) {
+    // The reader dropped the connection (the package's Ping deadline does under load): say why.
+    const why = consumer.problems.length ? `; ${consumer.problems.join('; ')}` : '';
+    throw new Error(`${(err as Error).message}${why}`);
+  }
   const endMs = await done;
   const ms = endMs - blast.startMs;
   return { ms, amiPerSecond: (expected.streamEvents / ms) * 1000, callPerSecond: (expected.callEvents / ms) * 1000 };

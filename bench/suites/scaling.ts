@@ -103,7 +103,10 @@ export const run: Suite = async ({ scale, runs, log }) => {
         for (const c of consumers) c.reset();
         const done = consumers.slice(0, p).map((c) => c.until(expected.amiEvents, expected.callEvents, 30_000));
         const settled = Promise.allSettled(done);
-        const blasts = await feed.blast(used, 'chunk64k');
+        const blasts = await feed.blast(used, 'chunk64k').catch((err: Error) => {
+          const why = consumers.flatMap((c) => c.problems);
+          throw new Error(`${err.message}${why.length ? `; ${why.join('; ')}` : ''}`);
+        });
         const outcomes = await settled;
         const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
         if (failed) throw failed.reason;
