@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parseAmiMessage, splitAmiMessages, type AmiMessage } from '../../nodes/lib/ami/message';
+import type { AmiMessage } from '../../nodes/lib/ami/message';
 import type { CorrelatedEvent } from '../../nodes/lib/events/correlator';
 import { ami, type Chan } from './ami-script';
+import { freepbxModel } from './freepbx-models';
 import { recordedEvents, replay, rigSettings } from './replay';
 
 /**
@@ -17,27 +16,20 @@ const names = (out: CorrelatedEvent[]): string => out.map((item) => item.event.e
 const settingsWith = (correlator: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   rigSettings({ ...correlator, ...extra });
 
-/** A public FreePBX 17 capture (ami-reference.md §2), from the shared fixtures. */
-function publicCapture(name: string): AmiMessage[] {
-  const file = path.join(__dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'ami', 'public', `${name}.txt`);
-  const text = readFileSync(file, 'utf8');
-  return splitAmiMessages(text.slice(text.indexOf('\n') + 1)).map(parseAmiMessage).filter((message) => message.Event !== undefined);
-}
-
 test('groupLastDialed: a ring group nobody answered ends with the group number by default, or its last member', () => {
-  // FreePBX: 1986 calls ring group 666 (6 members), NOANSWER from all, caller sent to app-blackhole.
-  const capture = publicCapture('internal_to_ringgroup_not_answered__freepbx_pjsip');
+  // FreePBX: 4101 calls ring group 620 (ringall, 5 members), NOANSWER from all, caller sent to app-blackhole.
+  const capture = freepbxModel('internal_ringgroup_noanswer');
   const byDefault = replay(capture).out;
-  assert.equal(names(byDefault), 'dial hangup_internal endcall', 'one dial for six DialBegins; members that only rang are not reported');
+  assert.equal(names(byDefault), 'dial hangup_internal endcall', 'one dial for five DialBegins; members that only rang are not reported');
   assert.deepEqual(fields(byDefault)[0], {
-    event: 'dial', ts: fields(byDefault)[0].ts, call_id: '1770888635.49', caller_type: 'internal', caller_num: '1986',
-    called_num: '666', transfering_exten: '', record_name: '20260212-093035-1986-666',
+    event: 'dial', ts: fields(byDefault)[0].ts, call_id: '1789462155.315', caller_type: 'internal', caller_num: '4101',
+    called_num: '620', transfering_exten: '', record_name: '20260915-084915-4101-620',
   });
-  assert.equal(fields(byDefault)[2].last_dialed_exten, '666');
+  assert.equal(fields(byDefault)[2].last_dialed_exten, '620');
   assert.equal(fields(byDefault)[2].last_dial_answered, 'f');
   assert.equal(fields(byDefault)[2].call_answered, 'f');
   const lastMember = replay(capture, settingsWith({ groupLastDialed: 'last_member' })).out;
-  assert.equal(fields(lastMember)[2].last_dialed_exten, '51');
+  assert.equal(fields(lastMember)[2].last_dialed_exten, '4320');
 });
 
 test('hangupInternalFor=all: phones that only rang get hangup_internal too', () => {
