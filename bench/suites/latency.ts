@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { FeedProcess } from '../lib/feed-process';
 import { nowMs } from '../lib/feed-server';
 import { NodeRedRuntime } from '../lib/node-red';
@@ -53,6 +54,19 @@ export const run: Suite = async ({ scale, runs, log }) => {
   await feed.waitForLogins(amiPort, 1);
   await pause(300);
 
+  // Why the tail: how late the event loop ran (timers of 1 ms resolution) and how busy the
+  // process was while the stream came at 1 000 events/s.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+  const gcEntries: Array<{ at: number; ms: number }> = [];
+  const paceWindows: Array<[number, number]> = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcEntries.push({ at: entry.startTime, ms: entry.duration });
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const loopP99: number[] = [];
+  const loopMax: number[] = [];
+  const cpuShares: number[] = [];
   const toReceiver: Percentiles[] = [];
   const toEventNode: Percentiles[] = [];
   const allReceiver: number[] = [];
@@ -68,7 +82,16 @@ export const run: Suite = async ({ scale, runs, log }) => {
     eventSeen.clear();
     eventKeys = new Map();
     await feed.httpTake();
+    loopDelay.reset();
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = nowMs();
+    const paceStart = performance.now();
     const sent = await feed.pace(amiPort, RATE);
+    paceWindows.push([paceStart, performance.now()]);
+    const cpu = process.cpuUsage(cpuBefore);
+    cpuShares.push((cpu.user + cpu.system) / 1000 / (nowMs() - wallBefore));
+    loopP99.push(loopDelay.percentile(99) / 1e6);
+    loopMax.push(loopDelay.max / 1e6);
     await Promise.race([feed.httpWait(traced.length * (r + 1)), pause(10_000)]);
     const received = await feed.httpTake();
     const receiverSeen = new Map<string, number>();
@@ -99,6 +122,8 @@ export const run: Suite = async ({ scale, runs, log }) => {
     );
     if (received.length !== traced.length || unmatched) notes.push(`Latency run ${r + 1}: ${received.length} notifications received, ${traced.length} expected, ${unmatched} not matched to a frame.`);
   }
+  loopDelay.disable();
+  gcObserver.disconnect();
   await runtime.stop();
   await feed.exit();
 
@@ -111,6 +136,14 @@ export const run: Suite = async ({ scale, runs, log }) => {
   rows.push({ section: '2', figure: `latency @${RATE} ev/s, AMI frame → pbx-event msg: p50`, unit: 'ms', value: spread(pick(toEventNode, 'p50')) });
   rows.push({ section: '2', figure: `latency @${RATE} ev/s, AMI frame → pbx-event msg: p99`, unit: 'ms', value: spread(pick(toEventNode, 'p99')) });
   const pooled = percentiles(allReceiver);
+  const med = (xs: number[]): string => spread(xs).median.toFixed(2);
+  // Only the collections while a stream came (building the next stream between runs collects too).
+  const gcPauses = gcEntries.filter((g) => paceWindows.some(([a, b]) => g.at >= a && g.at <= b)).map((g) => g.ms);
+  notes.push(
+    `Latency, the Node-RED process while the stream came: CPU busy ${(spread(cpuShares).median * 100).toFixed(1)} % of one core (median of runs); ` +
+      `event-loop lateness p99 ${med(loopP99)} ms, max ${med(loopMax)} ms (median of runs; perf_hooks.monitorEventLoopDelay, 1 ms resolution); ` +
+      `GC pauses while streams came: ${gcPauses.length}, longest ${Math.max(0, ...gcPauses).toFixed(2)} ms, ${gcPauses.filter((d) => d > 1).length} over 1 ms.`,
+  );
   notes.unshift(
     `Latency: per run the mixed stream (${shape.concurrency} calls at once, noise included) at ${RATE} AMI events/s, one event per write, ` +
       `${toReceiver[0]?.count ?? 0} notifications in the first run; all runs pooled: ${pooled.count} notifications, p50 ${pooled.p50.toFixed(2)} ms, p99 ${pooled.p99.toFixed(2)} ms, max ${pooled.max.toFixed(2)} ms.`,
