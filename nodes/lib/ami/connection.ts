@@ -119,6 +119,8 @@ export class AmiConnection implements AmiConnectionApi {
   private readonly makeTransport: AmiTransportFactory;
   /** What was last logged, so a retry loop logs once, not once per attempt. */
   private lastLogged = '';
+  /** When bytes last came in: a Pong queued behind a burst is late, but such a link is alive. */
+  private lastDataMs = 0;
   /** Events seen and events dropped as noise (for benchmarks and diagnostics). */
   readonly stats = { events: 0, dropped: 0 };
 
@@ -269,8 +271,9 @@ export class AmiConnection implements AmiConnectionApi {
   // ---- receiving (the hot path) ----------------------------------------------------------
 
   private receive(text: string): void {
-    // The library frames at \r\n\r\n, so one chunk is one message, unless a message ended
-    // with \r\n\n (asterisk#761, ami-client.md #8): then it carries the next one too.
+    this.lastDataMs = Date.now();
+    // A chunk holds whole messages: one (the library's framing), or all those of one read
+    // (AmiFramer). One message ending with \r\n\r\n goes straight through.
     const firstEnd = text.indexOf('\r\n\r\n');
     if ((firstEnd === -1 || firstEnd === text.length - 4) && text.indexOf('\n\n') === -1) {
       this.receiveMessage(text);
@@ -453,7 +456,11 @@ export class AmiConnection implements AmiConnectionApi {
           if (generation === this.generation) this.schedulePing(generation);
         },
         (err: Error) => {
-          if (generation === this.generation && err instanceof AmiTimeoutError) this.lost(`no answer to Ping within ${this.options.pongTimeoutMs} ms`);
+          if (generation !== this.generation || !(err instanceof AmiTimeoutError)) return;
+          // During a burst the Pong waits behind events not yet read (BENCHMARKS.md: a 5 s
+          // backlog dropped healthy connections and lost their events). Dead means silent.
+          if (Date.now() - this.lastDataMs < this.options.pongTimeoutMs) this.schedulePing(generation);
+          else this.lost(`no answer to Ping within ${this.options.pongTimeoutMs} ms`);
         },
       );
     }, this.options.pingIntervalMs);
