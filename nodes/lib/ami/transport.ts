@@ -1,4 +1,6 @@
+import type { Socket } from 'node:net';
 import AmiClient = require('asterisk-ami-client');
+import { AmiFramer } from './framer';
 import { assertSafeAction } from './sanitize';
 
 /**
@@ -46,7 +48,8 @@ export class AmiAuthError extends Error {
 /**
  * The transport over asterisk-ami-client. Its own reconnect and keepalive stay off
  * (ami-client.md #5, #6): AmiConnection supervises. Messages are taken from its raw `data`
- * stream and parsed by our parser, so repeated keys (#2) and `\r\n\n` endings (#8) survive.
+ * stream and parsed by our parser, so repeated keys (#2) and `\r\n\n` endings (#8) survive;
+ * after the login the socket is framed by AmiFramer instead of the library (#11).
  */
 export class AmiClientTransport implements AmiTransport {
   private client: AmiClient | null = null;
@@ -82,9 +85,12 @@ export class AmiClientTransport implements AmiTransport {
       clearTimeout(timer);
     }
     if (this.closed) throw new Error('closed while logging in');
-    client.on('data', (chunk: Buffer) => {
-      if (!this.closed) handlers.onData(chunk.toString('utf8'));
-    });
+    const deliver = (text: string): void => {
+      if (!this.closed) handlers.onData(text);
+    };
+    if (!readSocketDirectly(client, deliver)) {
+      client.on('data', (chunk: Buffer) => deliver(chunk.toString('utf8')));
+    }
     client.on('internalError', (err: Error) => {
       this.lastError = err.message;
     });
@@ -108,6 +114,33 @@ export class AmiClientTransport implements AmiTransport {
     this.abort.abort();
     this.client?.removeAllListeners('data');
   }
+}
+
+/** asterisk-ami-client@1.1.x's connection object inside (not part of its API). */
+interface LibraryConnection {
+  _socket?: Socket;
+  _amiDataStream?: NodeJS.WritableStream;
+}
+
+/**
+ * ami-client.md #11: after the login, the library's framing stream re-decodes the rest of
+ * every read for every message in it, so its cost grows with the square of the read size;
+ * in a burst (64 KB reads) it is 84 % of the CPU and caps the package at about 25 000
+ * events/s (BENCHMARKS.md). Once logged in, the socket is unpiped from that stream and read
+ * here, decoded once per read. The library still connects, logs in, writes and reports the
+ * socket's close. Should a future version hold its socket differently, its own framing stays.
+ */
+function readSocketDirectly(client: AmiClient, onMessages: (text: string) => void): boolean {
+  const connection = client.connection as unknown as LibraryConnection | null;
+  const socket = connection?._socket;
+  const stream = connection?._amiDataStream;
+  if (!socket || !stream || typeof socket.unpipe !== 'function') return false;
+  socket.unpipe(stream);
+  const framer = new AmiFramer(onMessages);
+  socket.on('data', (chunk: Buffer) => framer.push(chunk));
+  // unpipe() paused the socket when its last pipe went; a 'data' listener does not undo that.
+  socket.resume();
+  return true;
 }
 
 /** Turns whatever the library rejected with into an Error saying what happened. */
