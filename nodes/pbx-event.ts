@@ -9,6 +9,8 @@ import type { PbxConfigApi, PbxUser } from './lib/pbx-config-api';
 
 type PbxConfigNode = Node & PbxConfigApi;
 type Status = Parameters<PbxUser['status']>[0];
+/** The calls-in-progress count on the node's status changes at most this often. */
+const STATUS_INTERVAL_MS = 250;
 interface EventNodeCredentials {
   token?: string;
 }
@@ -96,7 +98,26 @@ export = function (RED: NodeAPI) {
     cleanups.push(tracker.onEvent((item) => {
       if (filter.accepts(item.event as unknown as Record<string, string>, item.call.extensions)) node.send(toMessage(item));
     }));
-    cleanups.push(tracker.onCallsInProgress(() => showStatus()));
+    // The count changes with every call that starts or ends: during a burst that is thousands
+    // of RED._ (i18next) look-ups and status messages a second, a quarter of the CPU once the
+    // AMI framing is fast (BENCHMARKS.md). Show the first change at once, then at most 4 a second.
+    let lastStatusMs = 0;
+    let statusTimer: NodeJS.Timeout | undefined;
+    const showCallCount = (): void => {
+      const waitMs = lastStatusMs + STATUS_INTERVAL_MS - Date.now();
+      if (waitMs <= 0) {
+        lastStatusMs = Date.now();
+        showStatus();
+      } else {
+        statusTimer ??= setTimeout(() => {
+          statusTimer = undefined;
+          lastStatusMs = Date.now();
+          showStatus();
+        }, waitMs);
+      }
+    };
+    cleanups.push(() => clearTimeout(statusTimer));
+    cleanups.push(tracker.onCallsInProgress(showCallCount));
     cleanups.push(tracker.attach(connection));
     showStatus();
 
