@@ -69,8 +69,6 @@ function categoryOfUrl(url: string): Category | 'core' | undefined {
   if (/\/dist\/nodes\/lib\/(notify|notifications)\//.test(path)) return 'notify';
   if (/\/dist\/nodes\/pbx-[^/]*\.js$|\/dist\/nodes\/common\//.test(path)) return 'node';
   if (/\/dist\/nodes\//.test(path)) return 'package (other)';
-  // The framing experiment is adapter code that lives in bench/ only while it is an experiment.
-  if (/\/dist\/bench\/lib\/own-framing-transport\.js$/.test(path)) return 'adapter';
   if (/\/dist\/bench\/|\/dist\/simulator\//.test(path)) return 'benchmark harness';
   return 'other dependencies';
 }
