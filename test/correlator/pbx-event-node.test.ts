@@ -1,4 +1,4 @@
-import { test, before, after, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
@@ -7,9 +7,10 @@ import type { NodeAPI } from 'node-red';
 import helper from 'node-red-node-test-helper';
 import pbxConfigNode = require('../../nodes/pbx-config');
 import pbxEventNode = require('../../nodes/pbx-event');
-import { AmiServer, loadTranscript, type TranscriptEvent } from '../../simulator';
+import { loadTranscript, type TranscriptEvent } from '../../simulator';
 import { collect, errorsLoggedBy, statusesOf, type FlowNode, type Msg } from '../helpers/node-red';
 import { until } from '../ami/helpers';
+import { amiSimulatorForFlows } from '../helpers/ami-simulator';
 import { ami, type Chan } from './ami-script';
 import { assertMatchesExpected, expectedEvents, LIVE } from './replay';
 
@@ -19,26 +20,17 @@ import { assertMatchesExpected, expectedEvents, LIVE } from './replay';
  */
 helper.init(require.resolve('node-red'));
 
-let server: AmiServer;
 let RED: NodeAPI | undefined;
 const captureRed = (red: NodeAPI): void => {
   RED = red;
 };
 const NODES = [pbxConfigNode, pbxEventNode, captureRed];
 const CREDENTIALS = { pbx: { username: 'admin', secret: 'admin' } };
-
-before(async () => {
-  server = await AmiServer.start();
-});
-
-after(async () => {
-  await server.close();
-});
-
-afterEach(async () => {
-  await helper.unload();
-  server.channels.length = 0;
-  await until(() => server.connectionCount === 0, 'every AMI socket closed after unload');
+const simulator = amiSimulatorForFlows({
+  afterUnload: (server) => {
+    server.channels.length = 0;
+  },
+  socketsClosedWithinMs: 3000,
 });
 
 const transcript = (scenario: string): TranscriptEvent[] => loadTranscript(path.join(LIVE, `${scenario}.ami`));
@@ -46,7 +38,7 @@ const transcript = (scenario: string): TranscriptEvent[] => loadTranscript(path.
 function flow(events: FlowNode[]): FlowNode[] {
   return [
     { id: 'f1', type: 'tab' },
-    { id: 'pbx', type: 'pbx-config', name: 'Office PBX', host: '127.0.0.1', port: String(server.port), timezone: 'UTC' },
+    { id: 'pbx', type: 'pbx-config', name: 'Office PBX', host: '127.0.0.1', port: String(simulator.server.port), timezone: 'UTC' },
     ...events.map((node) => ({ z: 'f1', ...node })),
     { id: 'out', type: 'helper', z: 'f1' },
     { id: 'out2', type: 'helper', z: 'f1' },
@@ -55,9 +47,9 @@ function flow(events: FlowNode[]): FlowNode[] {
 
 /** Deploys the flow and waits until its AMI connection is up and has resynced. */
 async function deploy(events: FlowNode[]): Promise<void> {
-  const lists = server.actionsNamed('CoreShowChannels').length;
+  const lists = simulator.server.actionsNamed('CoreShowChannels').length;
   await helper.load(NODES, flow(events), CREDENTIALS);
-  await until(() => server.actionsNamed('CoreShowChannels').length > lists, 'the resync after login');
+  await until(() => simulator.server.actionsNamed('CoreShowChannels').length > lists, 'the resync after login');
 }
 
 test('recordings replayed through the AMI simulator into a flow: the expected messages, field for field', async () => {
@@ -66,7 +58,7 @@ test('recordings replayed through the AMI simulator into a flow: the expected me
   for (const scenario of ['internal_answered', 'inbound_queue_answered', 'call_pickup', 'attended_transfer', 'originate_click2dial_noanswer']) {
     const expected = expectedEvents(scenario);
     const before = got.length;
-    await server.replay(transcript(scenario));
+    await simulator.server.replay(transcript(scenario));
     await until(() => got.length === before + expected.length, `the ${expected.length} messages of ${scenario}`);
     const messages = got.slice(before);
     assertMatchesExpected(messages.map((msg) => msg.payload as Record<string, string>), expected);
@@ -89,7 +81,7 @@ test('filters: chosen events only; with extensions, only the calls they take par
   ]);
   const ends = collect('out');
   const bob = collect('out2');
-  for (const scenario of ['internal_answered', 'inbound_answered', 'outbound_answered']) await server.replay(transcript(scenario));
+  for (const scenario of ['internal_answered', 'inbound_answered', 'outbound_answered']) await simulator.server.replay(transcript(scenario));
   await until(() => ends.length === 6, 'a dial and an endcall per call');
   assert.deepEqual(ends.map((msg) => msg.topic), ['dial', 'endcall', 'dial', 'endcall', 'dial', 'endcall']);
   await until(() => bob.length === 5, "the events of Bob's call");
@@ -102,10 +94,10 @@ test('status: connected and the number of calls in progress', async () => {
   const got = collect('out');
   const events = transcript('internal_answered');
   const hangup = events.findIndex((event) => event.name === 'Hangup');
-  await server.replay(events.slice(0, hangup));
+  await simulator.server.replay(events.slice(0, hangup));
   await until(() => got.length === 2, 'dial and answer');
   await until(() => statusesOf('ev').some((status) => status.text === 'connected · 1 call'), `the status with one call (${JSON.stringify(statusesOf('ev'))})`);
-  await server.replay(events.slice(hangup));
+  await simulator.server.replay(events.slice(hangup));
   await until(() => got.length === 5, 'the end of the call');
   await until(() => statusesOf('ev').at(-1)?.text === 'connected · 0 calls', 'the status with no call');
   assert.equal(statusesOf('ev').at(-1)?.fill, 'green');
@@ -117,22 +109,22 @@ test('a redeploy does not forget the calls in progress', async () => {
   const definition = [{ id: 'ev', type: 'pbx-event', server: 'pbx', wires: [['out']] }];
   await deploy(definition);
   const before = collect('out');
-  await server.replay(events.slice(0, hangup));
+  await simulator.server.replay(events.slice(0, hangup));
   await until(() => before.length === 2, 'dial and answer before the redeploy');
 
   // The call goes on at the PBX while the flow is redeployed (a new AMI connection, a resync).
   const up = (chan: Chan): Chan => ({ ...chan, state: 6 });
   const bridge = '030087d2-58a4-4a25-b114-6ff080364c95';
-  server.channels.push(...[
+  simulator.server.channels.push(...[
     ami.coreShowChannel(up({ name: 'PJSIP/101-00000000', uniqueid: '1795491553.0', linkedid: '1795491553.0', num: '101', cidName: 'Alice', context: 'dial-ext' }), { bridgeId: bridge }),
     ami.coreShowChannel(up({ name: 'PJSIP/102-00000001', uniqueid: '1795491553.1', linkedid: '1795491553.0', num: '102', cidName: 'Bob' }), { bridgeId: bridge }),
   ].map(({ Event, ActionID, ...item }) => item));
-  const lists = server.actionsNamed('CoreShowChannels').length;
+  const lists = simulator.server.actionsNamed('CoreShowChannels').length;
   await helper.setFlows(flow(definition), 'full', CREDENTIALS);
-  await until(() => server.actionsNamed('CoreShowChannels').length > lists && server.loggedInSessions.length === 1, 'the resync of the new connection');
+  await until(() => simulator.server.actionsNamed('CoreShowChannels').length > lists && simulator.server.loggedInSessions.length === 1, 'the resync of the new connection');
   const after = collect('out');
-  server.channels.length = 0;
-  await server.replay(events.slice(hangup));
+  simulator.server.channels.length = 0;
+  await simulator.server.replay(events.slice(hangup));
   await until(() => after.length === 3, 'the end of the call after the redeploy');
   assertMatchesExpected([...before, ...after].map((msg) => msg.payload as Record<string, string>), expectedEvents('internal_answered'));
   assert.ok(after.every((msg) => msg.partial === undefined && msg.resync === undefined), 'the call is still known: nothing partial');
@@ -144,10 +136,10 @@ test('raw source: AMI events by name as parsed objects, noise included when aske
     // Newexten is noise to the correlator (dropped unparsed), not to a raw node that asks for it.
     { id: 'dialplan', type: 'pbx-event', server: 'pbx', source: 'raw', rawEvents: 'Newexten', wires: [['out2']] },
   ]), CREDENTIALS);
-  await until(() => server.loggedInSessions.length === 1, 'the login');
+  await until(() => simulator.server.loggedInSessions.length === 1, 'the login');
   const queue = collect('out');
   const dialplan = collect('out2');
-  await server.replay(transcript('inbound_queue_answered'));
+  await simulator.server.replay(transcript('inbound_queue_answered'));
   await until(() => queue.length === 2 && dialplan.length === 22, 'the queue events and the 22 Newexten events');
   assert.deepEqual(queue.map((msg) => msg.topic), ['QueueCallerJoin', 'AgentConnect']);
   const join = queue[0].payload as Record<string, string>;
@@ -196,7 +188,7 @@ test('misconfigured: no PBX, a PBX without AMI host or with invalid settings, an
     { id: 'a', type: 'pbx-event', z: 'f1', wires: [[]] },
     { id: 'b', type: 'pbx-event', z: 'f1', server: 'nohost', wires: [[]] },
     { id: 'c', type: 'pbx-event', z: 'f1', server: 'nohost', source: 'carrier-pigeon', wires: [[]] },
-    { id: 'mars', type: 'pbx-config', name: 'Elsewhere', host: '127.0.0.1', port: String(server.port), timezone: 'Mars/Olympus_Mons' },
+    { id: 'mars', type: 'pbx-config', name: 'Elsewhere', host: '127.0.0.1', port: String(simulator.server.port), timezone: 'Mars/Olympus_Mons' },
     { id: 'd', type: 'pbx-event', z: 'f1', server: 'mars', wires: [[]] },
   ], {});
   await until(() => ['a', 'b', 'c', 'd'].every((id) => statusesOf(id).length > 0), 'the statuses');
