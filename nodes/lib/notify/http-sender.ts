@@ -1,7 +1,6 @@
-import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
-import axios, { Axios, type AxiosResponse } from 'axios';
+import axios, { Axios, type AxiosResponse, type GenericAbortSignal } from 'axios';
 import type { PreparedRequest } from './request-builder';
 import { retryAfterMs, verdictForStatus } from './retry-policy';
 
@@ -55,7 +54,8 @@ const AXIOS_SOCKET_KEEPALIVE_MS = 60_000;
  * keeps that cost down (delivery benchmark, BENCHMARKS.md): its own `Axios` with fixed defaults
  * (nothing of the library-wide defaults to merge per request), redirects followed here so that
  * axios uses Node's http directly rather than follow-redirects, one abort signal shared by the
- * attempts in flight, and agents whose TCP keep-alive delay is the one axios sets per socket.
+ * attempts in flight, axios's request transform only for requests with a body (it has nothing to
+ * do without one), and agents whose TCP keep-alive delay is the one axios sets per socket.
  */
 export class HttpSender {
   private readonly httpAgent: http.Agent;
@@ -64,7 +64,7 @@ export class HttpSender {
   private readonly authorization: string | undefined;
   private readonly now: () => number;
   /** Aborted by `abortAll`, then replaced: every attempt in flight listens to this one. */
-  private abort = sharedAbortController();
+  private abort = new AbortGroup();
 
   constructor(private readonly options: SenderOptions) {
     // axios sets a 60 s keep-alive delay on the socket of each request; with the agent's
@@ -113,7 +113,8 @@ export class HttpSender {
           data: body,
           // one deadline for the attempt, redirects included
           timeout: Math.max(1, deadline - Date.now()),
-          signal: this.abort.signal,
+          signal: this.abort,
+          ...(body === undefined ? NO_BODY_TRANSFORM : undefined),
         });
       } catch (err) {
         return outcomeOfError(err);
@@ -155,7 +156,7 @@ export class HttpSender {
    */
   abortAll(): void {
     const abort = this.abort;
-    this.abort = sharedAbortController();
+    this.abort = new AbortGroup();
     abort.abort();
   }
 
@@ -166,11 +167,31 @@ export class HttpSender {
   }
 }
 
-/** One controller for all the attempts in flight: each adds a listener to its signal. */
-function sharedAbortController(): AbortController {
-  const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
-  return controller;
+/** axios's request transform turns bodies into strings; without a body it changes nothing. */
+const NO_BODY_TRANSFORM = { transformRequest: [] };
+
+/**
+ * One abort signal for all the attempts in flight, in the shape axios accepts
+ * (`GenericAbortSignal`): each attempt adds a listener and removes it when done. A set of
+ * functions costs a fraction of an `AbortSignal`'s event-target bookkeeping at every request.
+ */
+class AbortGroup implements GenericAbortSignal {
+  aborted = false;
+  private readonly listeners = new Set<() => void>();
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.listeners.add(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    this.listeners.delete(listener);
+  }
+
+  abort(): void {
+    this.aborted = true;
+    for (const listener of [...this.listeners]) listener();
+    this.listeners.clear();
+  }
 }
 
 /** The variables axios (proxy-from-env) reads to send through a proxy. */
