@@ -1,4 +1,5 @@
 import { DEFAULT_EVENT_MASK } from './ami/connection';
+import { quoteTableName } from './cdr/sql-params';
 
 /**
  * The settings of one PBX (the `pbx-config` node), with the defaults of design/nodes.md
@@ -37,6 +38,12 @@ export interface PbxSettings {
   dbTls: boolean;
   dbUser: string;
   dbPassword: string;
+  /** IANA zone of the wall-clock times cdr_pgsql stored: `timezone` unless set (UTC with cdr_pgsql.conf `usegmtime=yes`). */
+  dbTimezone: string;
+  /** cdr_pgsql.conf `table=`: `table` or `schema.table`. */
+  dbCdrTable: string;
+  /** cel_pgsql.conf `table=`. */
+  dbCelTable: string;
 }
 
 /** FreePBX-friendly defaults (ami-reference.md §3.2). */
@@ -142,12 +149,25 @@ export function readSettings(raw: RawSettings, credentials: RawSettings = {}): P
       throw new Error(`${key} is not a valid regular expression: ${(err as Error).message}`);
     }
   };
-  const timezone = text('timezone', hostTimezone());
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
-  } catch {
-    throw new Error(`timezone ${JSON.stringify(timezone)} is not a known IANA time zone`);
-  }
+  const zone = (key: 'timezone' | 'dbTimezone', fallback: string): string => {
+    const value = text(key, fallback);
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: value });
+    } catch {
+      throw new Error(`${key} ${JSON.stringify(value)} is not a known IANA time zone`);
+    }
+    return value;
+  };
+  const timezone = zone('timezone', hostTimezone());
+  const tableName = (key: 'dbCdrTable' | 'dbCelTable', fallback: string): string => {
+    const value = text(key, fallback);
+    try {
+      quoteTableName(value);
+    } catch (err) {
+      throw new Error(`${key}: ${(err as Error).message}`);
+    }
+    return value;
+  };
   const oneOf = <T extends string>(key: keyof CorrelatorSettings, allowed: readonly T[]): T => {
     const value = text(key, DEFAULT_CORRELATOR_SETTINGS[key] as string);
     if (!(allowed as readonly string[]).includes(value)) {
@@ -213,6 +233,9 @@ export function readSettings(raw: RawSettings, credentials: RawSettings = {}): P
     dbTls: raw.dbTls === true || raw.dbTls === 'true',
     dbUser: secretText('dbUser'),
     dbPassword: secretText('dbPassword'),
+    dbTimezone: zone('dbTimezone', timezone),
+    dbCdrTable: tableName('dbCdrTable', 'cdr'),
+    dbCelTable: tableName('dbCelTable', 'cel'),
   };
 }
 

@@ -10,6 +10,9 @@ export function databaseOptionsFrom(settings: PbxSettings): CdrDatabaseOptions {
     password: settings.dbPassword,
     tls: settings.dbTls,
     timezone: settings.timezone,
+    storedTimezone: settings.dbTimezone,
+    cdrTable: settings.dbCdrTable,
+    celTable: settings.dbCelTable,
   };
 }
 
