@@ -29,6 +29,8 @@ export = function (RED: NodeAPI) {
     try {
       properties = readCdrNodeProperties(def);
       if (!config) throw new Error('no PBX selected: choose a pbx-config');
+      // Else the defaults standing in for bad settings would report a missing dbHost.
+      if (config.settingsError) throw new Error(`invalid PBX settings: ${config.settingsError}`);
       pool = config.shared('cdr-pool', () => new CdrPool());
       queries = new CdrQueries(pool.acquire(node.id, databaseOptionsFrom(config.settings)), cdrRulesFrom(config.settings));
     } catch (err) {

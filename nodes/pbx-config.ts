@@ -34,6 +34,7 @@ export = function (RED: NodeAPI) {
     });
     Object.defineProperties(node, {
       settings: { get: (): PbxSettings => core.settings, enumerable: true },
+      settingsError: { get: (): string => core.settingsError, enumerable: true },
       ami: { get: (): AmiConnectionApi | null => core.ami, enumerable: true },
     });
     node.register = (user: PbxUser) => core.register(user);

@@ -14,6 +14,8 @@ export interface PbxUser {
 export interface PbxConfigApi {
   readonly id: string;
   readonly settings: PbxSettings;
+  /** Why the settings could not be read ('' when they could); `settings` then holds the defaults. */
+  readonly settingsError: string;
   /** Opens the shared AMI connection on the first user; null when no AMI host is set. */
   register(user: PbxUser): AmiConnectionApi | null;
   /** Closes the connection when the last user is gone. */

@@ -9,6 +9,7 @@ import pbxConfigNode = require('../../nodes/pbx-config');
 import type { CdrPool } from '../../nodes/lib/cdr/cdr-pool';
 import type { PbxConfigApi } from '../../nodes/lib/pbx-config-api';
 import { statusesOf, type FlowNode, type Msg } from '../helpers/node-red';
+import { ASTERISK_CDR_TABLE, ASTERISK_CEL_TABLE } from './asterisk-schema';
 import { CallGenerator, isAnswered, callStart, type GenCall } from './call-generator';
 import { expectedCalls, expectedMissed, type Range } from './expected';
 import { createCallHistory } from './load-data';
@@ -43,10 +44,10 @@ after(async () => {
   fs.rmSync(userDir, { recursive: true, force: true });
 });
 
-function flow(cdr: Record<string, unknown>, extraNodes: FlowNode[] = []): FlowNode[] {
+function flow(cdr: Record<string, unknown>, extraNodes: FlowNode[] = [], pbx: Record<string, unknown> = {}): FlowNode[] {
   return [
     { id: 'f1', type: 'tab' },
-    { id: 'pbx', type: 'pbx-config', name: 'Office PBX', timezone: ZONE, dbHost: '127.0.0.1', dbPort: String(server.port), dbName: DB },
+    { id: 'pbx', type: 'pbx-config', name: 'Office PBX', timezone: ZONE, dbHost: '127.0.0.1', dbPort: String(server.port), dbName: DB, ...pbx },
     { id: 'cdr', type: 'pbx-cdr', z: 'f1', server: 'pbx', wires: [['out']], ...cdr },
     { id: 'out', type: 'helper', z: 'f1' },
     { id: 'c1', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['caught']] },
@@ -198,4 +199,94 @@ test('nodes of one PBX share one pool; after the flow stops no connection is lef
   const deadline = Date.now() + 5000;
   while ((await connectionsOfNodeRed()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   assert.equal(await connectionsOfNodeRed(), 0);
+});
+
+/**
+ * One inbound call written as cdr_pgsql/cel_pgsql write it with `usegmtime=yes` (UTC wall-clock
+ * times) into tables named by `table=` in their .conf: 09:00:00 UTC on a winter day, 10:00 in Prague.
+ */
+const UTC_CALL_ID = '1736931600.11';
+let utcTables: Promise<void> | undefined;
+
+function createUtcTables(): Promise<void> {
+  return (utcTables ??= server.withSuperuser(DB, async (client) => {
+    await client.query(ASTERISK_CDR_TABLE.replace('CREATE TABLE cdr', 'CREATE TABLE pbx_cdr'));
+    await client.query(ASTERISK_CEL_TABLE.replace('CREATE TABLE cel', 'CREATE TABLE pbx_cel'));
+    await client.query(
+      `INSERT INTO pbx_cdr (accountcode, src, dst, dcontext, clid, channel, dstchannel, lastapp, lastdata, start, answer, "end",
+         duration, billsec, disposition, amaflags, userfield, uniqueid, linkedid, peeraccount, sequence)
+       VALUES ('', '0601234567', '101', 'from-pstn', '"Customer" <0601234567>', 'PJSIP/carrier-00000011', 'PJSIP/101-00000012',
+         'Dial', 'PJSIP/101,30', '2025-01-15 09:00:00', '2025-01-15 09:00:05', '2025-01-15 09:02:05',
+         125, 120, 'ANSWERED', 'DOCUMENTATION', '', $1, $1, '', 11)`,
+      [UTC_CALL_ID],
+    );
+    for (const [eventtype, eventtime, channame] of [
+      ['CHAN_START', '2025-01-15 09:00:00.250000', 'PJSIP/carrier-00000011'],
+      ['ANSWER', '2025-01-15 09:00:05.000000', 'PJSIP/101-00000012'],
+      ['HANGUP', '2025-01-15 09:02:05.500000', 'PJSIP/carrier-00000011'],
+    ]) {
+      await client.query(
+        `INSERT INTO pbx_cel (eventtype, eventtime, userdeftype, cid_name, cid_num, cid_ani, cid_rdnis, cid_dnid, exten, context,
+           channame, appname, appdata, amaflags, accountcode, peeraccount, uniqueid, linkedid, userfield, peer)
+         VALUES ($1, $2, '', 'Customer', '0601234567', '0601234567', '', '101', '101', 'from-pstn', $3, 'Dial', 'PJSIP/101,30', 3, '', '', $4, $4, '', '')`,
+        [eventtype, eventtime, channame, UTC_CALL_ID],
+      );
+    }
+    await client.query('GRANT SELECT ON pbx_cdr, pbx_cel TO nodered');
+  }));
+}
+
+const OTHER_TABLES = { dbCdrTable: 'pbx_cdr', dbCelTable: 'pbx_cel' };
+
+async function ask(cdr: Record<string, unknown>, pbx: Record<string, unknown>, payload: Record<string, unknown>): Promise<Msg> {
+  await helper.load(NODES, flow(cdr, [], pbx), CREDENTIALS);
+  const out = next('out');
+  helper.getNode('cdr')!.receive({ payload } as Msg);
+  const msg = await out;
+  await helper.unload();
+  return msg;
+}
+
+test('dbCdrTable, dbCelTable and dbTimezone=UTC (usegmtime=yes): the call is found in the other tables, its times in Prague time (+01:00 in winter)', async () => {
+  await createUtcTables();
+  const pbx = { ...OTHER_TABLES, dbTimezone: 'UTC' };
+  const calls = (await ask({ query: 'calls', number: '101', numberType: 'str' }, pbx, { from: '2025-01-15T10:00:00+01:00', to: '2025-01-15T10:01:00+01:00' })).payload as Array<Record<string, unknown>>;
+  assert.deepEqual(calls.map((call) => [call.call_id, call.start, call.answer, call.end]), [
+    [UTC_CALL_ID, '2025-01-15T10:00:00.0+01:00', '2025-01-15T10:00:05.0+01:00', '2025-01-15T10:02:05.0+01:00'],
+  ]);
+  const call = await ask({ query: 'call' }, pbx, { call_id: UTC_CALL_ID });
+  assert.deepEqual((call.payload as Array<Record<string, unknown>>).map((leg) => [leg.uniqueid, leg.start, leg.end]), [
+    [UTC_CALL_ID, '2025-01-15T10:00:00.0+01:00', '2025-01-15T10:02:05.0+01:00'],
+  ]);
+  assert.deepEqual((call.cel as Array<Record<string, unknown>>).map((event) => [event.eventtype, event.ts]), [
+    ['CHAN_START', '2025-01-15T10:00:00.25+01:00'],
+    ['ANSWER', '2025-01-15T10:00:05.0+01:00'],
+    ['HANGUP', '2025-01-15T10:02:05.5+01:00'],
+  ]);
+});
+
+test('without dbTimezone the same stored time is read as Prague time: an hour earlier, not in the range of the UTC reading', async () => {
+  await createUtcTables();
+  const call = await ask({ query: 'call' }, OTHER_TABLES, { call_id: UTC_CALL_ID });
+  assert.deepEqual((call.payload as Array<Record<string, unknown>>).map((leg) => [leg.start, leg.end]), [['2025-01-15T09:00:00.0+01:00', '2025-01-15T09:02:05.0+01:00']]);
+  assert.equal((call.cel as Array<Record<string, unknown>>)[0].ts, '2025-01-15T09:00:00.25+01:00');
+  const calls = await ask({ query: 'calls', number: '101', numberType: 'str' }, OTHER_TABLES, { from: '2025-01-15T10:00:00+01:00', to: '2025-01-15T10:01:00+01:00' });
+  assert.deepEqual(calls.payload, []);
+});
+
+test('without dbCdrTable/dbCelTable the default tables cdr and cel are read: the call in pbx_cdr is not there', async () => {
+  await createUtcTables();
+  const call = await ask({ query: 'call' }, { dbTimezone: 'UTC' }, { call_id: UTC_CALL_ID });
+  assert.deepEqual(call.payload, []);
+  assert.deepEqual(call.cel, []);
+});
+
+test('a bad dbCdrTable stops the pbx-config\'s settings at deploy: pbx-cdr names it in its status and in the error a Catch node gets', async () => {
+  await helper.load(NODES, flow({ query: 'missed' }, [], { dbCdrTable: 'asterisk.cdr.old' }), CREDENTIALS);
+  assert.match(String(lastStatus('cdr')?.text), /^invalid PBX settings: dbCdrTable/);
+  const errors = helper.log().args.map(([entry]: [{ level: number; msg: unknown }]) => entry).filter((entry: { level: number }) => entry.level === 20);
+  assert.ok(errors.some((entry: { msg: unknown }) => /invalid settings: dbCdrTable: table name "asterisk.cdr.old" must be "table" or "schema.table"/.test(String(entry.msg))), 'the pbx-config logs it');
+  const caught = next('caught');
+  helper.getNode('cdr')!.receive({ payload: {} } as Msg);
+  assert.match(((await caught).error as { message: string }).message, /pbx-cdr is not set up: invalid PBX settings: dbCdrTable: table name "asterisk.cdr.old" must be "table" or "schema.table"/);
 });
