@@ -275,11 +275,19 @@ test('the pbx-config dialog hides the AMI secret: a password field, never the va
       goodMask: check('eventMask', 'system,call,dialplan,reporting,security'),
       badRewrite: check('numberRewrite', '^0(\\d+)$ => +420$1\n^(0 => 0'),
       goodRewrite: check('numberRewrite', '# E.164\n^0(\\d{9})$ => +420$1'),
+      badDbZone: check('dbTimezone', 'Mars/Olympus_Mons'),
+      goodDbZone: check('dbTimezone', 'UTC'),
+      emptyDbZone: check('dbTimezone', ''),
+      badCdrTable: check('dbCdrTable', 'asterisk.cdr.old'),
+      goodCdrTable: check('dbCdrTable', 'asterisk.pbx_cdr'),
+      badCelTable: check('dbCelTable', 'cel.'),
+      goodCelTable: check('dbCelTable', 'pbx_cel'),
     };
   });
   assert.deepEqual(marked, {
     badPort: true, goodPort: false, badZone: true, goodZone: false, badPattern: true,
     badMask: true, goodMask: false, badRewrite: true, goodRewrite: false,
+    badDbZone: true, goodDbZone: false, emptyDbZone: false, badCdrTable: true, goodCdrTable: false, badCelTable: true, goodCelTable: false,
   });
   await page.click('#node-config-dialog-cancel');
   const flows = await (await fetch(`${demo.editorUrl}flows`)).text();

@@ -8,11 +8,13 @@ import { DEFAULT_CORRELATOR_SETTINGS, readSettings } from '../../nodes/lib/setti
  * Every correlator option (settings.ts `correlator`) and the AMI event mask are offered by the
  * pbx-config editor with the runtime's default, labelled in English and Czech, explained in both
  * help texts and listed in docs/pbx-event.md: an option the code has cannot be missing from them.
+ * The same for the database options that describe how Asterisk writes (docs/pbx-cdr.md).
  */
 const ROOT = join(__dirname, '..', '..', '..');
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
 const editor = read('nodes/pbx-config.html');
 const docs = read('docs/pbx-event.md');
+const cdrDocs = read('docs/pbx-cdr.md');
 const catalogue = (lang: string): { label: Record<string, string> } & Record<string, unknown> =>
   (JSON.parse(read(`nodes/locales/${lang}/pbx-config.json`)) as { 'pbx-config': { label: Record<string, string> } & Record<string, unknown> })['pbx-config'];
 
@@ -57,5 +59,21 @@ for (const key of OPTIONS) {
       assert.ok(read(`nodes/locales/${lang}/pbx-config.html`).includes(`<span class="property-type">${key}</span></dt>`), `${lang} help explains ${key}`);
     }
     assert.match(docs, new RegExp(`\`${key}\``), 'docs/pbx-event.md');
+  });
+}
+
+const DATABASE_OPTIONS = ['dbTimezone', 'dbCdrTable', 'dbCelTable'] as const;
+
+for (const key of DATABASE_OPTIONS) {
+  test(`pbx-config ${key}: a field in the Database tab with the runtime's default, labelled and explained in English and Czech, in docs/pbx-cdr.md`, () => {
+    const tab = /<div id="pbx-config-tab-database"[\s\S]*?<\/script>/.exec(editor)?.[0] ?? '';
+    assert.match(tab, new RegExp(`id="node-config-input-${key}"`), 'a form field in the Database tab');
+    const zone = { timezone: 'Europe/Prague' };
+    assert.equal(readSettings({ ...zone, [key]: editorDefault(key) })[key], readSettings(zone)[key], 'the editor default is the runtime default');
+    for (const lang of ['en-US', 'cs']) {
+      assert.ok(catalogue(lang).label[key], `${lang} label of ${key}`);
+      assert.ok(read(`nodes/locales/${lang}/pbx-config.html`).includes(`<span class="property-type">${key}</span></dt>`), `${lang} help explains ${key}`);
+    }
+    assert.match(cdrDocs, new RegExp(`\`${key}\``), 'docs/pbx-cdr.md');
   });
 }
