@@ -12,7 +12,7 @@ import { readSettings } from '../../nodes/lib/settings';
 import { CallGenerator, QUEUE, callStart, countRows, isAnswered, type GenCall } from './call-generator';
 import { expectedCallRow, expectedCalls, expectedMissed, expectedStats, normalize, type Range } from './expected';
 import { ASTERISK_CDR_TABLE, CDR_COLUMNS } from './asterisk-schema';
-import { createCallHistory } from './load-data';
+import { createAsteriskTables, createCallHistory, loadCalls } from './load-data';
 import { TempPostgres, freePort } from './temp-postgres';
 
 const ZONE = 'Europe/Prague';
@@ -296,6 +296,24 @@ describe('call', () => {
       const result = await new CdrQueries(db, rules).run('call', { callId: call.callId });
       assert.equal(result.rows.length, call.legs.length);
       assert.deepEqual(result.cel, []);
+    } finally {
+      await db.end();
+    }
+  });
+
+  test('a CEL table whose name needs quoting (cel_pgsql.conf table=) is found as the queries name it', async () => {
+    const call = calls.find((c) => c.cel.length > 0 && c.scenario === 'group')!;
+    await server.withSuperuser('postgres', (admin) => admin.query('CREATE DATABASE quotedcel'));
+    await server.withSuperuser('quotedcel', async (client) => {
+      await createAsteriskTables(client);
+      await loadCalls(client, [call]);
+      await client.query('ALTER TABLE cel RENAME TO "PbxCel"');
+    });
+    const db = new CdrDatabase(options({ user: server.superuser, password: server.superPassword, database: 'quotedcel', celTable: 'PbxCel' }));
+    try {
+      const result = await new CdrQueries(db, rules).run('call', { callId: call.callId });
+      assert.equal(result.rows.length, call.legs.length);
+      assert.equal(result.cel!.length, call.cel.length, 'the CEL events of "PbxCel" are read');
     } finally {
       await db.end();
     }

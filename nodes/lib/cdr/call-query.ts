@@ -43,7 +43,8 @@ ORDER BY start, sequence NULLS LAST, uniqueid`;
 /** Whether the CEL table exists and this user may read it (CEL is optional on a PBX). */
 export function buildCelReadableQuery(celTable: string): Statement {
   const p = new SqlParams();
-  const name = p.add(celTable, 'text');
+  // quoted as the queries name it: an unquoted name would be folded to lower case here
+  const name = p.add(quoteTableName(celTable), 'text');
   return {
     text: `SELECT CASE WHEN to_regclass(${name}) IS NULL THEN false ELSE has_table_privilege(${name}, 'SELECT') END AS readable`,
     values: p.values,
