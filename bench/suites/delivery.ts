@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { HttpSender } from '../../nodes/lib/notify/http-sender';
 import { FeedProcess } from '../lib/feed-process';
 import { mergeSummaries, renderSummary, startProfiling, summarise, type ProfileSummary } from '../lib/cpu-profile';
 import { nowMs } from '../lib/feed-server';
@@ -81,30 +82,38 @@ export const run: Suite = async ({ scale, runs, log }) => {
     return (count / (endMs - startMs)) * 1000;
   };
 
-  /** The ceiling: node:http with a keep-alive agent, the same requests, no Node-RED, no library. */
-  const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
-  const ceiling = async (count: number): Promise<number> => {
+  /**
+   * Sends `count` GETs of the same queries as the nodes, `IN_FLIGHT` at a time, with `get`, no
+   * Node-RED around it; returns requests/s.
+   */
+  const direct = async (count: number, get: (url: string) => Promise<void>): Promise<number> => {
     let sent = 0;
-    let answered = 0;
     const startMs = nowMs();
-    await new Promise<void>((resolve, reject) => {
-      const one = (): void => {
+    const lane = async (): Promise<void> => {
+      while (sent < count) {
         const payload: EventPayload = { ...payloads[sent % payloads.length], call_id: `1795491291.${sent}` };
         sent++;
         const query = Object.entries(payload).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
-        http.get(`${url}?${query}`, { agent }, (res) => {
-          res.resume();
-          res.on('end', () => {
-            answered++;
-            if (answered === count) resolve();
-            else if (sent < count) one();
-          });
-        }).on('error', reject);
-      };
-      for (let i = 0; i < Math.min(IN_FLIGHT, count); i++) one();
-    });
+        await get(`${url}?${query}`);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, count) }, lane));
     return (count / (nowMs() - startMs)) * 1000;
   };
+  /** The ceiling: node:http with a keep-alive agent. */
+  const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+  const ceiling = (count: number): Promise<number> => direct(count, (target) => new Promise<void>((resolve, reject) => {
+    http.get(target, { agent }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    }).on('error', reject);
+  }));
+  /** pbx-notify's sender (axios, as the node configures it) on its own: what axios costs without Node-RED. */
+  const sender = new HttpSender({ timeout: 10_000, tlsVerify: true, maxSockets: IN_FLIGHT });
+  const senderAlone = (count: number): Promise<number> => direct(count, async (target) => {
+    const outcome = await sender.send({ method: 'GET', url: target, headers: {} });
+    if (outcome.kind !== 'delivered') throw new Error(`sender: ${outcome.reason}`);
+  });
 
   // Warm up both (JIT, keep-alive connections), and check that they send the same thing.
   const warmUp = Math.min(500, perRun);
@@ -117,11 +126,16 @@ export const run: Suite = async ({ scale, runs, log }) => {
   const notes: string[] = [];
   const byNode = new Map<string, number[]>();
   await ceiling(Math.min(500, perRun));
+  await senderAlone(Math.min(500, perRun));
   await feed.httpTake();
   for (let r = 0; r < runs; r++) {
     const raw = await ceiling(perRun);
     byNode.set('ceiling', [...(byNode.get('ceiling') ?? []), raw]);
     log(`run ${r + 1} ${'node:http, no Node-RED (ceiling)'.padEnd(46)} ${Math.round(raw)} requests/s`);
+    await feed.httpTake();
+    const alone = await senderAlone(perRun);
+    byNode.set('sender', [...(byNode.get('sender') ?? []), alone]);
+    log(`run ${r + 1} ${'pbx-notify sender (axios), no Node-RED'.padEnd(46)} ${Math.round(alone)} requests/s`);
     await feed.httpTake();
     const order = r % 2 === 0 ? contenders : [...contenders].reverse();
     for (const contender of order) {
@@ -154,6 +168,7 @@ export const run: Suite = async ({ scale, runs, log }) => {
   if (profiles.length) notes.push(renderSummary(`Profile, pbx-notify delivery (${profiles.length} runs merged; µs per request)`, mergeSummaries(profiles), 15, perRun * profiles.length));
 
   agent.destroy();
+  sender.close();
   await runtime.stop();
   await feed.exit();
 
@@ -162,6 +177,10 @@ export const run: Suite = async ({ scale, runs, log }) => {
   const ratio = spread(notify.map((v, i) => v / request[i]).filter(Number.isFinite));
   const rows: Row[] = [
     { section: '3', figure: `delivery: node:http keep-alive, no Node-RED (ceiling)`, unit: 'req/s', value: spread(byNode.get('ceiling') ?? []) },
+    {
+      section: '3', figure: `delivery: pbx-notify's sender (axios) alone, no Node-RED`, unit: 'req/s', value: spread(byNode.get('sender') ?? []),
+      baseline: { name: 'ceiling', value: spread(byNode.get('ceiling') ?? []) }, ratio: spread((byNode.get('sender') ?? []).map((v, i) => v / (byNode.get('ceiling') ?? [])[i]).filter(Number.isFinite)),
+    },
     {
       section: '3', figure: `delivery: core http request node, ${IN_FLIGHT} in flight`, unit: 'req/s', value: spread(request.filter(Number.isFinite)),
       baseline: { name: 'ceiling', value: spread(byNode.get('ceiling') ?? []) }, ratio: spread(request.map((v, i) => v / (byNode.get('ceiling') ?? [])[i]).filter(Number.isFinite)),
