@@ -93,7 +93,24 @@ export class Receiver {
   }
 }
 
-/** The query of a received URL, decoded, as [key, value] pairs in order. */
+/**
+ * The query of a received URL, decoded, as [key, value] pairs in order. Decoded strictly
+ * (`decodeURIComponent`): a `+` stays a `+`, so a sender that writes a space as `+` instead
+ * of `%20` shows up; URLSearchParams would read that `+` back as a space and hide it.
+ */
 export function queryPairs(url: string): Array<[string, string]> {
-  return [...new URL(url, 'http://x').searchParams.entries()];
+  const start = url.indexOf('?');
+  if (start < 0) return [];
+  const end = url.indexOf('#', start);
+  return formPairs(url.slice(start + 1, end < 0 ? undefined : end));
+}
+
+/** A form body (`a=1&b=2`), decoded strictly as `queryPairs` does. */
+export function formPairs(body: string): Array<[string, string]> {
+  if (body === '') return [];
+  return body.split('&').map((piece): [string, string] => {
+    const eq = piece.indexOf('=');
+    const key = eq < 0 ? piece : piece.slice(0, eq);
+    return [decodeURIComponent(key), eq < 0 ? '' : decodeURIComponent(piece.slice(eq + 1))];
+  });
 }

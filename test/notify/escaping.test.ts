@@ -4,7 +4,7 @@ import { HttpSender } from '../../nodes/lib/notify/http-sender';
 import { readNotifySettings } from '../../nodes/lib/notify/notify-settings';
 import { createRequestBuilder, RequestBuildError } from '../../nodes/lib/notify/request-builder';
 import { compileTemplate, TemplateError } from '../../nodes/lib/notify/template';
-import { queryPairs } from '../helpers/receiver';
+import { formPairs, queryPairs } from '../helpers/receiver';
 import { HOSTILE } from '../helpers/vendor-examples';
 import { DeliveryRig } from './delivery-rig';
 
@@ -16,22 +16,50 @@ after(() => rig.close());
 
 const msg = { payload: { call_id: '1453378165.749958', caller_name: HOSTILE, n: 42, flag: true } };
 
+/**
+ * HOSTILE as it must appear on the wire, written out by hand rather than computed with
+ * encodeURIComponent (the encoder under test): a space is `%20` and a plus `%2B`, never a `+`
+ * (which every form decoder reads back as a space). In a path and in a body `'` stays as
+ * encodeURIComponent leaves it.
+ */
+const HOSTILE_ENCODED =
+  "a%26b%3Dc%23d%25e%2Bf%20%22q%22%20's'%20%5C%20%2F%3F%0D%0Aline2%20%C5%BE%E2%82%AC%F0%9F%98%80%20%3Cx%3E";
+/** The same in a query: the HTTP client's URL parser (WHATWG, special schemes) writes `'` as `%27` there. */
+const HOSTILE_IN_QUERY =
+  'a%26b%3Dc%23d%25e%2Bf%20%22q%22%20%27s%27%20%5C%20%2F%3F%0D%0Aline2%20%C5%BE%E2%82%AC%F0%9F%98%80%20%3Cx%3E';
+
 test('URL template: a hostile value stays one query value (& = # % + quotes newlines unicode)', async () => {
   const got = await rig.deliver({ url: `${rig.receiver.url('/cti')}?name={{payload.caller_name}}&id={{payload.call_id}}`, format: 'template' }, msg);
   assert.deepEqual(queryPairs(got.url), [['name', HOSTILE], ['id', '1453378165.749958']]);
   assert.ok(!got.url.includes('&amp;'), 'never HTML escaping');
 });
 
+test('URL template, the bytes sent: a space is %20 and a plus %2B in the query, never +', async () => {
+  const got = await rig.deliver({ url: `${rig.receiver.url('/cti')}?name={{payload.caller_name}}&id={{payload.call_id}}`, format: 'template' }, msg);
+  assert.equal(got.url, `/cti?name=${HOSTILE_IN_QUERY}&id=1453378165.749958`);
+  assert.ok(!got.url.includes('+'), got.url);
+});
+
 test('URL template: a value in the path is percent-encoded, slashes included', async () => {
   const got = await rig.deliver({ url: `${rig.receiver.url('/calls')}/{{payload.caller_name}}`, format: 'template' }, msg);
   assert.equal(decodeURIComponent(got.url.slice('/calls/'.length)), HOSTILE);
+  assert.equal(got.url, `/calls/${HOSTILE_ENCODED}`);
 });
 
 test('vendor format: hostile values arrive intact in the query (GET) and in the form body (POST)', async () => {
   const got = await rig.deliver({ url: rig.receiver.url('/') }, msg);
   assert.deepEqual(queryPairs(got.url), [['call_id', '1453378165.749958'], ['caller_name', HOSTILE], ['n', '42'], ['flag', 't']]);
   const posted = await rig.deliver({ url: rig.receiver.url('/'), method: 'POST' }, msg);
-  assert.deepEqual([...new URLSearchParams(posted.body).entries()], [['call_id', '1453378165.749958'], ['caller_name', HOSTILE], ['n', '42'], ['flag', 't']]);
+  assert.deepEqual(formPairs(posted.body), [['call_id', '1453378165.749958'], ['caller_name', HOSTILE], ['n', '42'], ['flag', 't']]);
+});
+
+test('vendor format, the bytes sent: a space is %20 and a plus %2B in the query (GET) and in the form body (POST)', async () => {
+  const got = await rig.deliver({ url: rig.receiver.url('/') }, msg);
+  assert.equal(got.url, `/?call_id=1453378165.749958&caller_name=${HOSTILE_IN_QUERY}&n=42&flag=t`);
+  assert.ok(!got.url.includes('+'), got.url);
+  const posted = await rig.deliver({ url: rig.receiver.url('/'), method: 'POST' }, msg);
+  assert.equal(posted.body, `call_id=1453378165.749958&caller_name=${HOSTILE_ENCODED}&n=42&flag=t`);
+  assert.ok(!posted.body.includes('+'), posted.body);
 });
 
 test('form template body: each value is percent-encoded, so it cannot add fields', async () => {
@@ -40,7 +68,9 @@ test('form template body: each value is percent-encoded, so it cannot add fields
     contentType: 'application/x-www-form-urlencoded', body: 'from={{payload.caller_name}}&callId={{payload.call_id}}',
   }, msg);
   assert.equal(got.headers['content-type'], 'application/x-www-form-urlencoded');
-  assert.deepEqual([...new URLSearchParams(got.body).entries()], [['from', HOSTILE], ['callId', '1453378165.749958']]);
+  assert.deepEqual(formPairs(got.body), [['from', HOSTILE], ['callId', '1453378165.749958']]);
+  assert.equal(got.body, `from=${HOSTILE_ENCODED}&callId=1453378165.749958`);
+  assert.ok(!got.body.includes('+'), got.body);
 });
 
 test('JSON template body: values are JSON-escaped, the body parses and holds the exact text', async () => {
