@@ -40,9 +40,8 @@ export = function (RED: NodeAPI) {
       fail((err as Error).message);
       return;
     }
-    const filter = new CallEventFilter(properties);
-
     if (properties.source === 'http') {
+      const filter = new CallEventFilter(properties);
       const endpoint = { path: optionalText(def.path), allow: optionalText(def.allow) };
       const detach = attachHttpSource(RED, node, endpoint, node.credentials ?? {}, (msg: HttpSourceMessage) => {
         if (!filter.accepts(msg.payload)) return;
@@ -95,8 +94,13 @@ export = function (RED: NodeAPI) {
       const calls = translated && translated !== key ? translated : `${count} ${count === 1 ? 'call' : 'calls'}`;
       node.status({ ...connectionStatus, text: shorten(`${connectionStatus.text ?? ''} · ${calls}`) });
     };
-    cleanups.push(tracker.onEvent((item) => {
-      if (filter.accepts(item.event as unknown as Record<string, string>, item.call.extensions)) node.send(toMessage(item));
+    const filter = new CallEventFilter<CorrelatedEvent>(properties);
+    const send = (item: CorrelatedEvent): void => node.send(toMessage(item));
+    cleanups.push(tracker.onEvent((item) => filter.pass(item.event as unknown as Record<string, string>, item.call.extensions, item, send)));
+    // A ring group's later member starts ringing: a node filtering on it gets the call's `dial` now.
+    cleanups.push(tracker.onRung((rung) => {
+      const held = filter.rung(rung.callId, rung.exten);
+      if (held !== undefined) node.send(toMessage(held, rung.exten));
     }));
     // The count changes with every call that starts or ends: during a burst that is thousands
     // of RED._ (i18next) look-ups and status messages a second, a quarter of the CPU once the
@@ -121,12 +125,15 @@ export = function (RED: NodeAPI) {
     cleanups.push(tracker.attach(connection));
     showStatus();
 
-    function toMessage(item: CorrelatedEvent): NodeMessage {
+    /** `alsoRung`: an extension that began to ring after the event (a held `dial`). */
+    function toMessage(item: CorrelatedEvent, alsoRung?: string): NodeMessage {
+      const extensions = item.call.extensions.slice();
+      if (alsoRung !== undefined && !extensions.includes(alsoRung)) extensions.push(alsoRung);
       const msg: NodeMessage & Record<string, unknown> = {
         topic: item.event.event,
         payload: { ...item.event },
         pbx,
-        call: { ...item.call, extensions: item.call.extensions.slice() },
+        call: { ...item.call, extensions },
       };
       if (item.partial) msg.partial = true;
       if (item.resync) msg.resync = true;

@@ -37,3 +37,65 @@ test('extensions: the correlator\'s list of involved extensions counts, and so d
   assert.equal(filter.accepts({ event: 'dial', call_id: 'b', caller_num: '101', called_num: '600' }), true);
   assert.equal(filter.accepts({ event: 'dial', call_id: 'c', caller_num: '101', called_num: '102' }, ['101', '102']), false);
 });
+
+/** pass() as pbx-event's AMI source uses it: the items sent, in order. */
+function passAll(filter: CallEventFilter<string>, steps: Array<[Record<string, string>, string[]] | ['rung', string, string]>): string[] {
+  const sent: string[] = [];
+  for (const step of steps) {
+    if (step[0] === 'rung') {
+      const held = filter.rung(step[1], step[2]);
+      if (held !== undefined) sent.push(`${held}+${step[2]}`);
+    } else {
+      const [event, involved] = step;
+      filter.pass(event, involved, event.event, (item) => sent.push(item));
+    }
+  }
+  return sent;
+}
+
+test('extensions: a ring group member rung after the dial gets the held dial when it starts ringing', () => {
+  const filter = new CallEventFilter<string>(readEventNodeProperties({ extensions: '102' }));
+  const sent = passAll(filter, [
+    [{ event: 'dial', call_id: 'g', caller_num: '0633333333', called_num: '800123457' }, ['101']],
+    ['rung', 'g', '103'],
+    ['rung', 'g', '102'],
+    [{ event: 'answer_internal', call_id: 'g', exten_num: '102' }, ['101', '102', '103']],
+    [{ event: 'endcall', call_id: 'g', answering_exten: '102' }, ['101', '102', '103']],
+  ]);
+  assert.deepEqual(sent, ['dial+102', 'answer_internal', 'endcall']);
+});
+
+test('extensions: a held dial comes just before the first event naming the extension; answered or ended elsewhere, it is dropped', () => {
+  const filter = new CallEventFilter<string>(readEventNodeProperties({ extensions: '105' }));
+  assert.deepEqual(passAll(filter, [
+    [{ event: 'dial', call_id: 'q', caller_num: '0644444444', called_num: '800123458' }, []],
+    [{ event: 'answer_internal', call_id: 'q', exten_num: '105' }, ['104', '105']],
+    [{ event: 'hangup_internal', call_id: 'q', exten_num: '105' }, ['104', '105']],
+  ]), ['dial', 'answer_internal', 'hangup_internal']);
+  // Answered by another member: the held dial is no news once the call stops ringing.
+  assert.deepEqual(passAll(filter, [
+    [{ event: 'dial', call_id: 'r', caller_num: '0644444444', called_num: '800123458' }, []],
+    [{ event: 'answer_internal', call_id: 'r', exten_num: '104' }, ['104']],
+    ['rung', 'r', '105'],
+    [{ event: 'endcall', call_id: 'r', answering_exten: '104' }, ['104', '105']],
+  ]), ['endcall']);
+  // Never involved: nothing, and nothing held after its endcall.
+  assert.deepEqual(passAll(filter, [
+    [{ event: 'dial', call_id: 's', caller_num: '101', called_num: '102' }, ['101', '102']],
+    [{ event: 'endcall', call_id: 's', answering_exten: '102' }, ['101', '102']],
+    ['rung', 's', '105'],
+  ]), []);
+});
+
+test('extensions: with dial not among the chosen events nothing is held, but ringing makes the call match', () => {
+  const filter = new CallEventFilter<string>(readEventNodeProperties({ extensions: '103', events: 'hangup_internal, endcall, dial' }));
+  const noDial = new CallEventFilter<string>(readEventNodeProperties({ extensions: '103', events: 'endcall' }));
+  const steps: Array<[Record<string, string>, string[]] | ['rung', string, string]> = [
+    [{ event: 'dial', call_id: 'g', caller_num: '0633333333', called_num: '800123457' }, ['101']],
+    ['rung', 'g', '103'],
+    [{ event: 'hangup_internal', call_id: 'g', exten_num: '102' }, ['101', '102', '103']],
+    [{ event: 'endcall', call_id: 'g', answering_exten: '102' }, ['101', '102', '103']],
+  ];
+  assert.deepEqual(passAll(filter, steps), ['dial+103', 'hangup_internal', 'endcall']);
+  assert.deepEqual(passAll(noDial, steps), ['endcall']);
+});

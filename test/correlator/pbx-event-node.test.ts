@@ -89,6 +89,27 @@ test('filters: chosen events only; with extensions, only the calls they take par
   assert.deepEqual(bob.map((msg) => msg.topic), ['dial', 'answer_internal', 'hangup_internal', 'hangup_internal', 'endcall']);
 });
 
+test('extensions: a ring group or queue member rung after the first gets the call from its dial on', async () => {
+  await deploy([
+    { id: 'bob', type: 'pbx-event', server: 'pbx', extensions: '102', wires: [['out']] },
+    { id: 'eve', type: 'pbx-event', server: 'pbx', extensions: '105', wires: [['out2']] },
+  ]);
+  const bob = collect('out');
+  const eve = collect('out2');
+  // Ring group 600 rings 101, 102, 103 (the dial names 101); Bob (102) answers.
+  await simulator.server.replay(transcript('inbound_ringgroup_answered'));
+  await until(() => bob.length === 4, "the four events of Bob's ring-group call");
+  assert.deepEqual(bob.map((msg) => msg.topic), ['dial', 'answer_internal', 'hangup_internal', 'endcall']);
+  assert.deepEqual(bob.map((msg) => (msg.payload as Record<string, string>).call_id), Array(4).fill('1795491333.79'));
+  assert.ok((bob[0].call as { extensions: string[] }).extensions.includes('102'), 'the held dial says Bob rang');
+  // Queue 700 rings its members through Local channels (the dial names nobody); Eve (105) answers.
+  await simulator.server.replay(transcript('inbound_queue_answered'));
+  await until(() => eve.length === 4, "the four events of Eve's queue call");
+  assert.deepEqual(eve.map((msg) => msg.topic), ['dial', 'answer_internal', 'hangup_internal', 'endcall']);
+  assert.deepEqual(eve.map((msg) => (msg.payload as Record<string, string>).call_id), Array(4).fill('1795491346.83'));
+  assert.equal(bob.length, 4, 'Bob took no part in the queue call');
+});
+
 test('status: connected and the number of calls in progress', async () => {
   await deploy([{ id: 'ev', type: 'pbx-event', server: 'pbx', wires: [['out']] }]);
   const got = collect('out');

@@ -7,7 +7,7 @@ import { ZonedTime, epochSecondsFromCallId, parseAmiTimestamp } from './zoned-ti
 import { mixMonitorRecordName, templateRecordName } from './record-name';
 import { rewriteNumber } from './number-rewrite';
 import { clean, dialledExten, str, unescape } from './ami-values';
-import type { CallContext, CorrelatedEvent, CorrelatorConfig, CorrelatorOptions, EndReason, OriginateRegistration } from './correlator-types';
+import type { CallContext, CorrelatedEvent, CorrelatorConfig, CorrelatorOptions, EndReason, OriginateRegistration, RungExtension } from './correlator-types';
 import { applyRegistration } from './originates';
 import { synthesizeNativeTransfer } from './transfers';
 import { endCall } from './endcall';
@@ -27,6 +27,8 @@ import { endCall } from './endcall';
 /** No events (shared, frozen: most messages produce none). */
 export const NONE: CorrelatedEvent[] = [];
 Object.freeze(NONE);
+export const NONE_RUNG: RungExtension[] = [];
+Object.freeze(NONE_RUNG);
 
 export class CallBook {
   readonly channels = new Map<string, Channel>();
@@ -50,6 +52,8 @@ export class CallBook {
 
   /** The events produced by the message being ingested. */
   out: CorrelatedEvent[] = NONE;
+  /** Extensions that began to ring in reported calls, by the message being ingested. */
+  rung: RungExtension[] = NONE_RUNG;
   /** Receipt time of the message being ingested, read once (-1: not read yet). */
   nowMsCache = -1;
   /** Flags for the events produced by the current operation. */
@@ -302,6 +306,13 @@ export class CallBook {
     if (this.resyncing) item.resync = true;
     if (this.out === NONE) this.out = [item];
     else this.out.push(item);
+  }
+
+  /** A reported call began to ring one of its extensions (not for the `dial`'s own first ring). */
+  noteRung(call: Call, exten: string): void {
+    const rung = { callId: call.id, exten };
+    if (this.rung === NONE_RUNG) this.rung = [rung];
+    else this.rung.push(rung);
   }
 
   flush(): CorrelatedEvent[] {

@@ -182,8 +182,11 @@ export class Call {
     this.lastActivityMs = nowMs;
   }
 
-  addExtension(exten: string): void {
-    if (exten !== '' && this.extensions.length < 32 && !this.extensions.includes(exten)) this.extensions.push(exten);
+  /** Returns whether the extension is new to the call. */
+  addExtension(exten: string): boolean {
+    if (exten === '' || this.extensions.length >= 32 || this.extensions.includes(exten)) return false;
+    this.extensions.push(exten);
+    return true;
   }
 
   remove(channel: Channel): void {

@@ -2,7 +2,7 @@ import type { AmiConnectionApi } from '../ami/connection-api';
 import type { AmiMessage } from '../ami/message';
 import type { PbxConfigApi } from '../pbx-config-api';
 import {
-  CallCorrelator, type CorrelatedEvent, type CorrelatorConfig, type CorrelatorOptions, type OriginateRegistration,
+  CallCorrelator, type CorrelatedEvent, type CorrelatorConfig, type CorrelatorOptions, type OriginateRegistration, type RungExtension,
 } from './correlator';
 
 /**
@@ -32,6 +32,7 @@ export class CallTracker {
   private attachments = 0;
   private eventListeners: CorrelatedEventListener[] = [];
   private countListeners: Array<(count: number) => void> = [];
+  private rungListeners: Array<(rung: RungExtension) => void> = [];
   private lastCount = 0;
   private timer: NodeJS.Timeout | null = null;
   private resyncInFlight: Promise<void> | null = null;
@@ -101,6 +102,17 @@ export class CallTracker {
     };
   }
 
+  /**
+   * An extension began to ring in a call already reported (a ring group's or queue's other
+   * members): see CallCorrelator.lastRung. Returns the unsubscribe function.
+   */
+  onRung(listener: (rung: RungExtension) => void): () => void {
+    this.rungListeners = [...this.rungListeners, listener];
+    return () => {
+      this.rungListeners = this.rungListeners.filter((other) => other !== listener);
+    };
+  }
+
   /** The number of calls in progress, whenever it changes. Returns the unsubscribe function. */
   onCallsInProgress(listener: (count: number) => void): () => void {
     this.countListeners = [...this.countListeners, listener];
@@ -161,11 +173,24 @@ export class CallTracker {
     this.stopSweeping();
     this.eventListeners = [];
     this.countListeners = [];
+    this.rungListeners = [];
   }
 
   private receive(event: AmiMessage): void {
     const items = this.correlator.ingest(event);
     if (items.length > 0) this.deliver(items);
+    const rung = this.correlator.lastRung;
+    if (rung.length > 0) {
+      for (const item of rung) {
+        for (const listener of this.rungListeners) {
+          try {
+            listener(item);
+          } catch (err) {
+            this.log('warn', `a ringing listener failed: ${(err as Error).message}`);
+          }
+        }
+      }
+    }
   }
 
   private deliver(items: CorrelatedEvent[]): void {

@@ -41,6 +41,16 @@ export interface CorrelatedEvent {
   call: CallContext;
 }
 
+/**
+ * An extension that began to ring in a call whose `dial` was already reported: another member
+ * of a ring group or queue, or a later round. A filter on that extension learns of the call here,
+ * since no contract event names a phone that only rings.
+ */
+export interface RungExtension {
+  callId: string;
+  exten: string;
+}
+
 /** What pbx-dial tells the correlator before it sends an Originate with `ChannelId: callId`. */
 export interface OriginateRegistration {
   callId: string;

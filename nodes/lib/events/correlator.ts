@@ -1,7 +1,7 @@
 import type { AmiMessage } from '../ami/message';
 import { own, type Call } from './call-state';
-import { CallBook, NONE, onLocalBridge } from './call-book';
-import type { CorrelatedEvent, CorrelatorConfig, CorrelatorOptions, CorrelatorStats, OriginateRegistration } from './correlator-types';
+import { CallBook, NONE, NONE_RUNG, onLocalBridge } from './call-book';
+import type { CorrelatedEvent, CorrelatorConfig, CorrelatorOptions, CorrelatorStats, OriginateRegistration, RungExtension } from './correlator-types';
 import { onDialBegin, onDialState, onNewCallerid, onNewchannel } from './dials';
 import { onDialEnd, onNewstate } from './answers';
 import { onPickup } from './pickups';
@@ -12,7 +12,7 @@ import { onVarSet } from './variables';
 import { completePartialCall, readChannelListItem, type ChannelListItem } from './resync';
 
 export type {
-  CallContext, CorrelatedEvent, CorrelatorConfig, CorrelatorOptions, CorrelatorStats, EndReason, OriginateRegistration,
+  CallContext, CorrelatedEvent, CorrelatorConfig, CorrelatorOptions, CorrelatorStats, EndReason, OriginateRegistration, RungExtension,
 } from './correlator-types';
 
 /**
@@ -72,6 +72,7 @@ export class CallCorrelator {
   ingest(message: AmiMessage): CorrelatedEvent[] {
     const book = this.book;
     book.nowMsCache = -1;
+    if (book.rung !== NONE_RUNG) book.rung = NONE_RUNG;
     switch (message.Event) {
       case 'Newchannel':
         onNewchannel(book, message);
@@ -124,6 +125,15 @@ export class CallCorrelator {
         return NONE;
     }
     return book.flush();
+  }
+
+  /**
+   * Extensions the last ingested message began to ring in calls already reported (ring-group
+   * and queue members after the first): what an extension filter needs to know of a call in
+   * which its phone only rings. Valid until the next `ingest`.
+   */
+  get lastRung(): readonly RungExtension[] {
+    return this.book.rung;
   }
 
   /**

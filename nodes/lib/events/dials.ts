@@ -82,7 +82,7 @@ export function onDialBegin(book: CallBook, m: AmiMessage): void {
   batch.pending++;
   if (dest.kind === 'internal') {
     batch.addMember(dest.exten);
-    call.addExtension(dest.exten);
+    if (call.addExtension(dest.exten) && call.reported) book.noteRung(call, dest.exten);
     call.lastInternalBatch = batch;
   } else if (dest.kind === 'local') {
     batch.grouped = true;

@@ -46,13 +46,22 @@ const PARTY_FIELDS = ['caller_num', 'called_num', 'exten_num', 'transfering_exte
 /** How many calls the extension filter remembers as matching (more than any PBX has at once). */
 const MAX_REMEMBERED_CALLS = 10_000;
 
+/** After one of these a call no longer rings: a `dial` held for it is no news any more. */
+const ENDS_RINGING = new Set(['answer_internal', 'answer_external', 'call_pickup', 'endcall']);
+
 /**
  * The per-node filter: the chosen event names, and — when extensions are given — only calls in
  * which one of them takes part. A call that matched once stays matched until its `endcall`, so
  * its later events pass even when they do not name the extension (an `endcall` answered elsewhere).
+ *
+ * A ring group's or queue's `dial` comes at its first DialBegin and names the members rung so
+ * far; a filtered member rung later would miss it. So `pass` holds back a `dial` that does not
+ * match while its call rings, and hands it out when one of the extensions begins to ring (`rung`)
+ * or first takes part otherwise; once the call is answered or ends, the held `dial` is dropped.
  */
-export class CallEventFilter {
+export class CallEventFilter<Item = unknown> {
   private readonly matchedCalls = new Set<string>();
+  private readonly heldDials = new Map<string, Item>();
 
   constructor(private readonly properties: Pick<EventNodeProperties, 'events' | 'extensions'>) {}
 
@@ -73,16 +82,58 @@ export class CallEventFilter {
     let matches = callId !== '' && this.matchedCalls.has(callId);
     if (!matches) {
       matches = involved.some((exten) => extensions.has(exten)) || PARTY_FIELDS.some((key) => extensions.has(event[key] ?? ''));
-      if (matches && callId !== '' && name !== 'endcall') {
-        if (this.matchedCalls.size >= MAX_REMEMBERED_CALLS) this.matchedCalls.delete(this.matchedCalls.values().next().value as string);
-        this.matchedCalls.add(callId);
-      }
+      if (matches && name !== 'endcall') this.remember(callId);
     }
     this.forgetIfEnded(event);
     return matches;
   }
 
+  /**
+   * `accepts` for the correlated events of the AMI source, with the held `dial`s: calls `send`
+   * for a released `dial` first, then for the event itself if it passes.
+   */
+  pass(event: Record<string, string>, involved: readonly string[], item: Item, send: (item: Item) => void): void {
+    const callId = event.call_id ?? '';
+    if (this.properties.extensions.size === 0 || callId === '') {
+      if (this.accepts(event, involved)) send(item);
+      return;
+    }
+    const held = this.heldDials.get(callId);
+    if (this.accepts(event, involved)) {
+      if (held !== undefined) {
+        this.heldDials.delete(callId);
+        send(held);
+      }
+      send(item);
+    } else if (event.event === 'dial' && held === undefined && this.properties.events.has('dial')) {
+      if (this.heldDials.size >= MAX_REMEMBERED_CALLS) this.heldDials.delete(this.heldDials.keys().next().value as string);
+      this.heldDials.set(callId, item);
+    } else if (held !== undefined && ENDS_RINGING.has(event.event)) {
+      this.heldDials.delete(callId);
+    }
+  }
+
+  /**
+   * An extension began to ring in a call (CallTracker.onRung). If it is one of ours, the call
+   * matches from now on; returns its held `dial`, to be sent now.
+   */
+  rung(callId: string, exten: string): Item | undefined {
+    if (callId === '' || !this.properties.extensions.has(exten)) return undefined;
+    this.remember(callId);
+    const held = this.heldDials.get(callId);
+    if (held !== undefined) this.heldDials.delete(callId);
+    return held;
+  }
+
+  private remember(callId: string): void {
+    if (callId === '' || this.matchedCalls.has(callId)) return;
+    if (this.matchedCalls.size >= MAX_REMEMBERED_CALLS) this.matchedCalls.delete(this.matchedCalls.values().next().value as string);
+    this.matchedCalls.add(callId);
+  }
+
   private forgetIfEnded(event: Record<string, string>): void {
-    if (event.event === 'endcall' && event.call_id !== undefined) this.matchedCalls.delete(event.call_id);
+    if (event.event !== 'endcall' || event.call_id === undefined) return;
+    this.matchedCalls.delete(event.call_id);
+    this.heldDials.delete(event.call_id);
   }
 }
