@@ -23,7 +23,7 @@ export interface PbxSettings {
   externalContexts: RegExp;
   extensionPattern: RegExp;
   trunkPattern: RegExp;
-  recordName: 'template' | 'mixmonitor';
+  recordName: 'template' | 'mixmonitor' | 'freepbx';
   /** How the call correlator resolves the ambiguities of ami-reference.md §3.12 (docs/pbx-event.md). */
   correlator: CorrelatorSettings;
   originateChannel: string;
@@ -201,8 +201,8 @@ export function readSettings(raw: RawSettings, credentials: RawSettings = {}): P
   const transport = text('transport', host ? 'ami' : 'http');
   if (transport !== 'ami' && transport !== 'http') throw new Error(`transport must be ami or http, not ${JSON.stringify(transport)}`);
   const recordName = text('recordName', 'template');
-  if (recordName !== 'template' && recordName !== 'mixmonitor') {
-    throw new Error(`recordName must be template or mixmonitor, not ${JSON.stringify(recordName)}`);
+  if (recordName !== 'template' && recordName !== 'mixmonitor' && recordName !== 'freepbx') {
+    throw new Error(`recordName must be template, mixmonitor or freepbx, not ${JSON.stringify(recordName)}`);
   }
   return {
     name: text('name'),

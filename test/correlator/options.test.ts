@@ -145,6 +145,29 @@ test('recordName=mixmonitor: the recording file MixMonitor writes names the call
   assert.ok(fields(unrecorded).every((event) => event.record_name === '20261124-033614-101-0612345678'));
 });
 
+test('recordName=freepbx: FreePBX\'s CALLFILENAME names the call as it is (the template if FreePBX does not record)', () => {
+  // FreePBX's sub-record-check sets __CALLFILENAME on the caller's channel before the Dial.
+  const capture = freepbxModel('internal_answered_caller_hangs_up');
+  const firstDial = capture.findIndex((event) => event.Event === 'DialBegin');
+  const caller = capture[firstDial];
+  const name = 'internal-4207-4101-20260915-084107-1789461667.301';
+  const recorded: AmiMessage[] = [
+    ...capture.slice(0, firstDial),
+    { Event: 'VarSet', Channel: String(caller.Channel), Uniqueid: String(caller.Uniqueid), Linkedid: String(caller.Linkedid), Variable: '__CALLFILENAME', Value: name },
+    ...capture.slice(firstDial),
+  ];
+  const freepbx = replay(recorded, settingsWith({}, { recordName: 'freepbx' })).out;
+  assert.equal(names(freepbx), 'dial answer_internal hangup_internal hangup_internal endcall');
+  assert.ok(fields(freepbx).every((event) => event.record_name === name), 'its last dot belongs to the uniqueid: kept');
+  // The same variable is ignored by the other sources; without it, the template.
+  assert.ok(fields(replay(recorded).out).every((event) => event.record_name === '20260915-084107-4101-4207'));
+  assert.ok(fields(replay(recorded, settingsWith({}, { recordName: 'mixmonitor' })).out).every((event) => event.record_name === '20260915-084107-4101-4207'));
+  assert.ok(fields(replay(capture, settingsWith({}, { recordName: 'freepbx' })).out).every((event) => event.record_name === '20260915-084107-4101-4207'));
+  // From channelvars (manager.conf) as well: a ChanVariable header on the call's events.
+  const withChanVariable = capture.map((event, i) => (i === firstDial ? { ...event, ChanVariable: [`CALLFILENAME=${name}`] } : event));
+  assert.ok(fields(replay(withChanVariable, settingsWith({}, { recordName: 'freepbx' })).out).every((event) => event.record_name === name));
+});
+
 /**
  * A phone-native attended transfer (REFER/Replaces): the consultation is a call of its own (L2)
  * whose answered party (102) is moved into the original call (L1) by the bridge's Linkedid

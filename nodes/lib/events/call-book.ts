@@ -4,7 +4,7 @@ import { makePbxEvent, type PbxEventName } from './pbx-event';
 import { ChannelClassifier, localPairName } from './channel-classifier';
 import { Call, Channel, own } from './call-state';
 import { ZonedTime, epochSecondsFromCallId, parseAmiTimestamp } from './zoned-time';
-import { mixMonitorRecordName, templateRecordName } from './record-name';
+import { recordingNameFrom, templateRecordName } from './record-name';
 import { rewriteNumber } from './number-rewrite';
 import { clean, dialledExten, str, unescape } from './ami-values';
 import type { CallContext, CorrelatedEvent, CorrelatorConfig, CorrelatorOptions, EndReason, OriginateRegistration, RungExtension } from './correlator-types';
@@ -253,12 +253,13 @@ export class CallBook {
     if (from.channels.length === 0 && this.calls.get(from.id) === from) endCall(this, from, this.nowMicros(), 'merged');
   }
 
-  /** `recordName: mixmonitor`: MIXMONITOR_FILENAME among the channel variables an event carries (`channelvars`). */
+  /** `recordName: mixmonitor` / `freepbx`: MIXMONITOR_FILENAME / CALLFILENAME among the channel variables an event carries (`channelvars`). */
   readChanVariables(call: Call, value: AmiValue): void {
+    if (this.recordNameSource === 'template') return;
     for (const entry of typeof value === 'string' ? [value] : value) {
-      if (entry.startsWith('MIXMONITOR_FILENAME=') && call.mixMonitorName === '' && this.recordNameSource === 'mixmonitor') {
-        call.mixMonitorName = own(mixMonitorRecordName(entry.slice('MIXMONITOR_FILENAME='.length)));
-      }
+      if (call.recordingName !== '') return;
+      const equals = entry.indexOf('=');
+      if (equals > 0) call.recordingName = own(recordingNameFrom(this.recordNameSource, entry.slice(0, equals), entry.slice(equals + 1)));
     }
   }
 
@@ -324,8 +325,8 @@ export class CallBook {
   recordNameOf(call: Call): string {
     if (call.recordName === '') {
       call.recordName = own(
-        call.mixMonitorName !== ''
-          ? call.mixMonitorName
+        call.recordingName !== ''
+          ? call.recordingName
           : templateRecordName(
             this.time, call.startEpochSeconds,
             rewriteNumber(this.options.numberRewrite, call.callerNum), rewriteNumber(this.options.numberRewrite, call.calledNum),

@@ -152,8 +152,8 @@ export class Call {
   calledNum = '';
   /** Frozen at the first emitted event, so every event of the call carries the same name. */
   recordName = '';
-  /** `recordName: mixmonitor`: the recording's name from MIXMONITOR_FILENAME. */
-  mixMonitorName = '';
+  /** `recordName: mixmonitor` / `freepbx`: the recording's name from MIXMONITOR_FILENAME / CALLFILENAME. */
+  recordingName = '';
   dial: DialState = 'none';
   /** A click-to-dial by another client whose `dial` went out before its number was known (`originateDialOn=first_leg`). */
   awaitingNumber = false;

@@ -18,3 +18,20 @@ export function mixMonitorRecordName(path: string): string {
   const dot = base.lastIndexOf('.');
   return dot > 0 ? base.slice(0, dot) : base;
 }
+
+/**
+ * `recordName: freepbx`: FreePBX's `CALLFILENAME` (set by sub-record-check before the Dial), the
+ * recording's name without directory and format: `out-800123456-758-20160121-130925-1453378165.749958`.
+ * Taken as it is: its last dot belongs to the uniqueid, not to a file extension.
+ */
+export function freePbxRecordName(value: string): string {
+  return value.slice(value.lastIndexOf('/') + 1).trim();
+}
+
+/** The recording's name from a channel variable, by the pbx-config's `recordName` source ('' if it names none). */
+export function recordingNameFrom(source: 'template' | 'mixmonitor' | 'freepbx', variable: string, value: string): string {
+  if (value === '') return '';
+  if (source === 'mixmonitor' && variable === 'MIXMONITOR_FILENAME') return mixMonitorRecordName(value);
+  if (source === 'freepbx' && (variable === 'CALLFILENAME' || variable === '__CALLFILENAME')) return freePbxRecordName(value);
+  return '';
+}

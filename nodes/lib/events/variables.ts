@@ -1,6 +1,6 @@
 import type { AmiMessage } from '../ami/message';
 import type { CallBook } from './call-book';
-import { mixMonitorRecordName } from './record-name';
+import { recordingNameFrom } from './record-name';
 import { own } from './call-state';
 import { str } from './ami-values';
 import { emitDialOnArrival } from './dials';
@@ -14,8 +14,8 @@ import { extenOfChannelName } from './transfers';
 export function onVarSet(book: CallBook, m: AmiMessage): void {
   const variable = m.Variable;
   if (
-    variable !== 'MIXMONITOR_FILENAME' && variable !== 'BLINDTRANSFER' &&
-    variable !== 'TRANSFERERNAME' && variable !== 'FROM_DID' && variable !== '__FROM_DID'
+    variable !== 'MIXMONITOR_FILENAME' && variable !== 'CALLFILENAME' && variable !== '__CALLFILENAME' &&
+    variable !== 'BLINDTRANSFER' && variable !== 'TRANSFERERNAME' && variable !== 'FROM_DID' && variable !== '__FROM_DID'
   ) return;
   const channel = book.channels.get(str(m.Uniqueid));
   if (channel === undefined) return;
@@ -23,9 +23,9 @@ export function onVarSet(book: CallBook, m: AmiMessage): void {
   const call = channel.call;
   switch (variable) {
     case 'MIXMONITOR_FILENAME':
-      if (call.mixMonitorName === '' && value !== '' && book.recordNameSource === 'mixmonitor') {
-        call.mixMonitorName = own(mixMonitorRecordName(value));
-      }
+    case 'CALLFILENAME':
+    case '__CALLFILENAME':
+      if (call.recordingName === '') call.recordingName = own(recordingNameFrom(book.recordNameSource, variable, value));
       break;
     case 'BLINDTRANSFER':
     case 'TRANSFERERNAME':
