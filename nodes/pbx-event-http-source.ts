@@ -25,7 +25,11 @@ interface HttpNodeApp {
   router?: { stack: RouteLayer[] };
 }
 
-/** One endpoint per path in this Node-RED: a second node on the same path would never be reached. */
+/**
+ * The paths in use in this Node-RED (lower case, as the route matches) and their nodes. A second
+ * node on the same path would never be reached; nor would one on an overlapping path, since a
+ * route also serves the paths below it (`/pbx` takes `/pbx/events/dial` meant for `/pbx/events`).
+ */
 const pathsInUse = new Map<string, string>();
 
 /** Refusals are logged at most once a minute per status code, so a scanner cannot flood the log. */
@@ -55,9 +59,11 @@ export function attachHttpSource(
     node.status({ fill: 'red', shape: 'ring', text: shorten(message) });
     return () => undefined;
   }
-  const owner = pathsInUse.get(path.toLowerCase());
-  if (owner !== undefined && owner !== node.id) {
-    const message = `path ${path} is already used by node ${owner}`;
+  const conflict = conflictingPath(path.toLowerCase(), node.id);
+  if (conflict !== undefined) {
+    const message = conflict.path === path.toLowerCase()
+      ? `path ${path} is already used by node ${conflict.owner}`
+      : `path ${path} overlaps ${conflict.path} of node ${conflict.owner}: one of them would receive the other's notifications`;
     node.error(message);
     node.status({ fill: 'red', shape: 'ring', text: shorten(message) });
     return () => undefined;
@@ -115,6 +121,18 @@ function nodeMiddleware(RED: NodeAPI): Middleware[] {
   const configured = (RED.settings as { httpNodeMiddleware?: Middleware | Middleware[] }).httpNodeMiddleware;
   if (typeof configured === 'function') return [configured];
   return Array.isArray(configured) ? configured.filter((m) => typeof m === 'function') : [];
+}
+
+/**
+ * Another node's path that is the same as `path`, or a whole-segment prefix of it, or has it as one:
+ * `/pbx` and `/pbx/events` overlap, `/pbx` and `/pbxa` do not. Both are normalised and in lower case.
+ */
+function conflictingPath(path: string, nodeId: string): { path: string; owner: string } | undefined {
+  for (const [used, owner] of pathsInUse) {
+    if (owner === nodeId) continue;
+    if (used === path || path.startsWith(`${used}/`) || used.startsWith(`${path}/`)) return { path: used, owner };
+  }
+  return undefined;
 }
 
 /** `pbx/events/` → `/pbx/events`; undefined for a path express would read as a pattern. */

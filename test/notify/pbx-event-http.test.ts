@@ -4,7 +4,7 @@ import type { NodeAPI } from 'node-red';
 import helper from 'node-red-node-test-helper';
 import pbxConfigNode = require('../../nodes/pbx-config');
 import pbxEventNode = require('../../nodes/pbx-event');
-import { collect, serveApp, type Msg, type ServedApp } from '../helpers/node-red';
+import { collect, errorsLoggedBy, serveApp, statusesOf, type FlowNode, type Msg, type ServedApp } from '../helpers/node-red';
 import { sleep, until } from '../helpers/wait';
 import { DIAL_PAYLOAD, DIAL_QUERY, ENDCALL_PAYLOAD, ENDCALL_QUERY } from '../helpers/vendor-examples';
 
@@ -25,18 +25,27 @@ afterEach(async () => {
   served = undefined;
 });
 
-async function start(event: Record<string, unknown> = {}): Promise<Msg[]> {
+/** Deploys `flow` (pbx-config nodes `pbx1` "Main PBX" and `pbx2` "Branch office" included) and serves RED.httpNode. */
+async function deploy(flow: FlowNode[], credentials: Record<string, Record<string, string>>): Promise<void> {
   const captureRed = (red: NodeAPI) => {
     RED = red;
     pbxConfigNode(red);
   };
   await helper.load([captureRed, pbxEventNode], [
     { id: 'pbx1', type: 'pbx-config', name: 'Main PBX', host: '' },
+    { id: 'pbx2', type: 'pbx-config', name: 'Branch office', host: '' },
+    ...flow,
+  ], credentials);
+  served = await serveApp(RED.httpNode);
+  base = served.base;
+}
+
+/** One `pbx-event` node `ev` (source http, pbx-config `pbx1`, token TOKEN) wired to `out`; its messages. */
+async function start(event: Record<string, unknown> = {}): Promise<Msg[]> {
+  await deploy([
     { id: 'ev', type: 'pbx-event', server: 'pbx1', source: 'http', wires: [['out']], ...event },
     { id: 'out', type: 'helper' },
   ], { ev: { token: TOKEN } });
-  served = await serveApp(RED.httpNode);
-  base = served.base;
   return collect('out');
 }
 
@@ -71,4 +80,47 @@ test('without the token the PBX gets 401 and the flow sees nothing', async () =>
   assert.equal((await fetch(`${base}/pbx/events?${DIAL_QUERY}`)).status, 401);
   await sleep(50);
   assert.equal(got.length, 0);
+});
+
+test('a path below another node\'s path (/pbx/events under /pbx) is refused at deploy; the first node keeps its endpoint', async () => {
+  await deploy([
+    { id: 'wide', type: 'pbx-event', source: 'http', path: '/pbx', wires: [['outWide']] },
+    { id: 'narrow', type: 'pbx-event', source: 'http', path: '/pbx/events', wires: [['outNarrow']] },
+    { id: 'outWide', type: 'helper' },
+    { id: 'outNarrow', type: 'helper' },
+  ], { wide: { token: TOKEN }, narrow: { token: TOKEN } });
+  assert.ok(errorsLoggedBy('narrow').some((m) => /path \/pbx\/events overlaps \/pbx of node wide/.test(m)), errorsLoggedBy('narrow').join('; '));
+  assert.equal(statusesOf('narrow').at(-1)?.fill, 'red');
+  assert.deepEqual(errorsLoggedBy('wide'), []);
+  const wide = collect('outWide');
+  const narrow = collect('outNarrow');
+  assert.equal((await fetch(`${base}/pbx/events/dial?token=${TOKEN}&call_id=1.1`)).status, 200);
+  await until(() => wide.length === 1);
+  assert.equal(narrow.length, 0);
+});
+
+test('a path above another node\'s path (/PBX over /pbx/events, any letter case) is refused at deploy', async () => {
+  await deploy([
+    { id: 'narrow', type: 'pbx-event', source: 'http', path: '/pbx/events', wires: [[]] },
+    { id: 'wide', type: 'pbx-event', source: 'http', path: '/PBX/', wires: [[]] },
+  ], { wide: { token: TOKEN }, narrow: { token: TOKEN } });
+  assert.ok(errorsLoggedBy('wide').some((m) => /path \/PBX overlaps \/pbx\/events of node narrow/.test(m)), errorsLoggedBy('wide').join('; '));
+  assert.equal(statusesOf('wide').at(-1)?.fill, 'red');
+  assert.deepEqual(errorsLoggedBy('narrow'), []);
+});
+
+test('paths that only share a prefix of letters (/pbx and /pbxa) do not overlap: both nodes serve', async () => {
+  await deploy([
+    { id: 'a', type: 'pbx-event', source: 'http', path: '/pbx', wires: [['outA']] },
+    { id: 'b', type: 'pbx-event', source: 'http', path: '/pbxa', wires: [['outB']] },
+    { id: 'outA', type: 'helper' },
+    { id: 'outB', type: 'helper' },
+  ], { a: { token: TOKEN }, b: { token: TOKEN } });
+  assert.deepEqual([...errorsLoggedBy('a'), ...errorsLoggedBy('b')], []);
+  const gotA = collect('outA');
+  const gotB = collect('outB');
+  assert.equal((await fetch(`${base}/pbx/dial?token=${TOKEN}&call_id=1.1`)).status, 200);
+  assert.equal((await fetch(`${base}/pbxa/endcall?token=${TOKEN}&call_id=1.2`)).status, 200);
+  await until(() => gotA.length === 1 && gotB.length === 1);
+  assert.deepEqual([gotA[0].topic, gotB[0].topic], ['dial', 'endcall']);
 });
