@@ -1,5 +1,6 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import type { NodeAPI } from 'node-red';
 import helper from 'node-red-node-test-helper';
 import pbxConfigNode = require('../../nodes/pbx-config');
@@ -49,6 +50,12 @@ async function start(event: Record<string, unknown> = {}): Promise<Msg[]> {
   return collect('out');
 }
 
+async function post(path: string, contentType: string, body: string): Promise<number> {
+  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'X-PBX-Token': TOKEN, 'Content-Type': contentType }, body });
+  await res.arrayBuffer();
+  return res.status;
+}
+
 test("the vendor's GET and POST notifications become {topic, payload, pbx} like the AMI source's", async () => {
   const got = await start();
   assert.equal((await fetch(`${base}/pbx/events?token=${TOKEN}&${DIAL_QUERY}`)).status, 200);
@@ -80,6 +87,53 @@ test('without the token the PBX gets 401 and the flow sees nothing', async () =>
   assert.equal((await fetch(`${base}/pbx/events?${DIAL_QUERY}`)).status, 401);
   await sleep(50);
   assert.equal(got.length, 0);
+});
+
+test('garbage is answered 400 and sends nothing on: bad JSON, broken escapes, no event, a bad event name', async () => {
+  const got = await start();
+  assert.equal(await post('/pbx/events', 'application/json', '{"event": "dial", '), 400);
+  assert.equal(await post('/pbx/events', 'application/json', '["dial"]'), 400);
+  assert.equal(await post('/pbx/events', 'application/x-www-form-urlencoded', 'event=dial&x=%G1'), 400);
+  assert.equal(await post('/pbx/events', 'application/x-www-form-urlencoded', 'call_id=1'), 400);
+  assert.equal((await fetch(`${base}/pbx/events/${encodeURIComponent('<b>')}?token=${TOKEN}`)).status, 400);
+  assert.equal((await fetch(`${base}/pbx/events?token=${TOKEN}&event=dial&caller_name=%C5`)).status, 400);
+  // a good notification after them is the only message
+  assert.equal((await fetch(`${base}/pbx/events?token=${TOKEN}&${DIAL_QUERY}`)).status, 200);
+  await until(() => got.length === 1);
+  await sleep(100);
+  assert.deepEqual(got.map((m) => m.topic), ['dial']);
+});
+
+test('a 1 MB body is answered 413 (with Content-Length, and chunked) and sends nothing on', async () => {
+  const got = await start();
+  const huge = `event=dial&call_id=1.1&blob=${'a'.repeat(1024 * 1024)}`;
+  assert.equal(await post('/pbx/events', 'application/x-www-form-urlencoded', huge), 413);
+  const chunked = await new Promise<number>((resolve, reject) => {
+    const req = http.request(`${base}/pbx/events`, { method: 'POST', headers: { 'X-PBX-Token': TOKEN, 'Content-Type': 'application/x-www-form-urlencoded', 'Transfer-Encoding': 'chunked' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.write('event=dial&call_id=1.2&blob=');
+    for (let i = 0; i < 16; i++) req.write(Buffer.alloc(64 * 1024, 0x61));
+    req.end();
+  });
+  assert.equal(chunked, 413);
+  assert.equal((await fetch(`${base}/pbx/events?token=${TOKEN}&${DIAL_QUERY}`)).status, 200);
+  await until(() => got.length === 1);
+  await sleep(100);
+  assert.deepEqual(got.map((m) => (m.payload as Record<string, string>).call_id), [DIAL_PAYLOAD.call_id]);
+});
+
+test('a client outside allow gets 403 even with the right token; nothing is sent on and the status turns red', async () => {
+  const got = await start({ allow: '10.0.0.0/8, 192.168.0.0/16, fd00::/8' });
+  assert.equal((await fetch(`${base}/pbx/events?token=${TOKEN}&${DIAL_QUERY}`)).status, 403);
+  assert.equal(await post('/pbx/events', 'application/x-www-form-urlencoded', ENDCALL_QUERY), 403);
+  await sleep(100);
+  assert.equal(got.length, 0);
+  const last = statusesOf('ev').at(-1);
+  assert.equal(last?.fill, 'red');
+  assert.match(last?.text ?? '', /^403/);
 });
 
 test('a path below another node\'s path (/pbx/events under /pbx) is refused at deploy; the first node keeps its endpoint', async () => {
