@@ -89,6 +89,21 @@ test('without the token the PBX gets 401 and the flow sees nothing', async () =>
   assert.equal(got.length, 0);
 });
 
+test('with a pbx-config selected, msg.pbx is {id, name} of that config', async () => {
+  const got = await start({ server: 'pbx2' });
+  assert.equal((await fetch(`${base}/pbx/events?token=${TOKEN}&${DIAL_QUERY}`)).status, 200);
+  await until(() => got.length === 1);
+  assert.deepEqual(got[0].pbx, { id: 'pbx2', name: 'Branch office' });
+});
+
+test('without a pbx-config (optional for the http source) the node serves, and the message has no msg.pbx', async () => {
+  const got = await start({ server: '' });
+  assert.equal((await fetch(`${base}/pbx/events?token=${TOKEN}&${DIAL_QUERY}`)).status, 200);
+  await until(() => got.length === 1);
+  assert.equal(got[0].topic, 'dial');
+  assert.equal('pbx' in got[0], false);
+});
+
 test('garbage is answered 400 and sends nothing on: bad JSON, broken escapes, no event, a bad event name', async () => {
   const got = await start();
   assert.equal(await post('/pbx/events', 'application/json', '{"event": "dial", '), 400);
