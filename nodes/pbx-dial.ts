@@ -34,6 +34,8 @@ export = function (RED: NodeAPI) {
     try {
       properties = readDialProperties(def);
       if (!config) throw new Error('no PBX selected: choose a pbx-config');
+      // Name the bad setting, not what the defaults standing in for it lack (an AMI connection, an httpUrl).
+      if (config.settingsError) throw new Error(`invalid PBX settings: ${config.settingsError}`);
       client = pbxClientFor(node, config, properties.transport, (connection) => new AmiPbxClient({
         connection,
         settings: config.settings,

@@ -14,7 +14,10 @@ export interface PbxUser {
 export interface PbxConfigApi {
   readonly id: string;
   readonly settings: PbxSettings;
-  /** Why the settings could not be read ('' when they could); `settings` then holds the defaults. */
+  /**
+   * Why the settings could not be read ('' when they could); `settings` then holds the defaults,
+   * which a user node must not act on: it reports `invalid PBX settings: <this>` instead.
+   */
   readonly settingsError: string;
   /** Opens the shared AMI connection on the first user; null when no AMI host is set. */
   register(user: PbxUser): AmiConnectionApi | null;

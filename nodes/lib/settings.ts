@@ -1,5 +1,6 @@
 import { DEFAULT_EVENT_MASK } from './ami/connection';
 import { quoteTableName } from './cdr/sql-params';
+import { readNumberRules } from './dial/normalize-number';
 
 /**
  * The settings of one PBX (the `pbx-config` node), with the defaults of design/nodes.md
@@ -30,7 +31,9 @@ export interface PbxSettings {
   originateContext: string;
   /** seconds */
   originateTimeout: number;
+  /** Replaces a leading `+` of a dialled number (1 to 16 of 0-9 * #; NUMBER_RULE_PATTERNS). */
   internationalPrefix: string;
+  /** Removed from the start of a dialled number; a `+` the user wrote in front is already `internationalPrefix` here. */
   stripPrefix: string;
   dbHost: string;
   dbPort: number;
@@ -197,6 +200,7 @@ export function readSettings(raw: RawSettings, credentials: RawSettings = {}): P
     tsSource: oneOf('tsSource', ['ami', 'receipt'] as const),
     numberRewrite: readNumberRewrite(raw.numberRewrite),
   };
+  const numbers = readNumberRules(raw.internationalPrefix, raw.stripPrefix);
   const host = text('host');
   const transport = text('transport', host ? 'ami' : 'http');
   if (transport !== 'ami' && transport !== 'http') throw new Error(`transport must be ami or http, not ${JSON.stringify(transport)}`);
@@ -225,8 +229,8 @@ export function readSettings(raw: RawSettings, credentials: RawSettings = {}): P
     originateChannel: text('originateChannel', 'PJSIP/{{exten}}'),
     originateContext: text('originateContext', 'from-internal'),
     originateTimeout: integer('originateTimeout', 30, 1, 600),
-    internationalPrefix: text('internationalPrefix', '00'),
-    stripPrefix: text('stripPrefix'),
+    internationalPrefix: numbers.internationalPrefix,
+    stripPrefix: numbers.stripPrefix,
     dbHost: text('dbHost'),
     dbPort: integer('dbPort', 5432, 1, 65535),
     dbName: text('dbName'),

@@ -9,6 +9,7 @@ import { field } from '../../nodes/lib/ami/message';
 import { VendorHttpServer } from '../../simulator/vendor-http-server';
 import { HOSTILE_INPUTS } from './hostile-inputs';
 import { collect, errorsLoggedBy, statusesOf, type FlowNode } from '../helpers/node-red';
+import { shorten } from '../../nodes/common/report-error';
 import { CATCH, CREDENTIALS, HTTP_AUTH, actionsReceivedSince, cleanUpAfterNodeTest, pbxConfig } from './node-helpers';
 import type { AmiConnectionApi } from '../../nodes/lib/ami/connection-api';
 import { until } from '../helpers/wait';
@@ -172,6 +173,35 @@ test('invalid variables are reported at deploy, and every message is then refuse
   helper.getNode('dial')!.receive({ payload: { number: '0612345678', exten: '101' } } as NodeMessage);
   await until(() => caught.length === 1);
   assert.match((caught[0].error as { message: string }).message, /pbx-dial is not set up: variables line 2/);
+});
+
+test('a pbx-config with an invalid stripPrefix: pbx-dial and pbx-hangup name it at deploy and to Catch, and not one byte reaches the PBX', async () => {
+  const from = pbx.server.receivedText().length;
+  const requests = api.requests.length;
+  await loaded([dial(), dial({ id: 'dial2', transport: 'http' }), hangup()], { stripPrefix: '12+3' }, CREDENTIALS, false);
+  const setting = 'stripPrefix "12+3" must be up to 16 of 0-9 * #, optionally after one leading + (e.g. 00420 or +420)';
+  for (const [id, type] of [['dial', 'pbx-dial'], ['dial2', 'pbx-dial'], ['hangup', 'pbx-hangup']]) {
+    assert.deepEqual(statusesOf(id).at(-1), { fill: 'red', shape: 'ring', text: shorten(`invalid PBX settings: ${setting}`) }, id);
+    assert.ok(errorsLoggedBy(id).includes(`${type}: invalid PBX settings: ${setting}`), `${id} logs the setting at deploy`);
+  }
+  assert.ok(errorsLoggedBy('pbx').includes(`invalid settings: ${setting}`), 'the pbx-config logs it too');
+  const out = collect('out');
+  const caught = collect('caught');
+  helper.getNode('dial')!.receive({ payload: { number: '+420 777 123 456', exten: '101' } } as NodeMessage);
+  helper.getNode('dial2')!.receive({ payload: { number: '+420 777 123 456', exten: '101' } } as NodeMessage);
+  helper.getNode('hangup')!.receive({ payload: { exten: '101' } } as NodeMessage);
+  await until(() => caught.length === 3);
+  assert.deepEqual(caught.map((m) => (m.error as { message: string }).message).sort(), [
+    `Error: pbx-dial is not set up: invalid PBX settings: ${setting}`,
+    `Error: pbx-dial is not set up: invalid PBX settings: ${setting}`,
+    `Error: pbx-hangup is not set up: invalid PBX settings: ${setting}`,
+  ], 'an Error (a configuration fault), not a DialInputError');
+  assert.equal(out.length, 0);
+  // A connection would be opened at deploy: give it time to show up, if it were.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(pbx.server.receivedText().length, from, 'no AMI connection, no login, no action');
+  assert.equal(pbx.server.connectionCount, 0);
+  assert.equal(api.requests.length, requests, 'no vendor HTTP request');
 });
 
 test('pbx-dial over the vendor HTTP API: GET /dial, result "requested" with statusCode and response', async () => {

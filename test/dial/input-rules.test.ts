@@ -65,8 +65,20 @@ test('a leading + becomes the international prefix, then stripPrefix is removed'
   assert.equal(normalizeNumber('00420777123456', { internationalPrefix: '00', stripPrefix: '00420' }), '777123456');
   assert.equal(normalizeNumber('0612345678', { internationalPrefix: '011', stripPrefix: '9' }), '0612345678');
   assert.equal(normalizeNumber('+1555', { internationalPrefix: '011', stripPrefix: '' }), '0111555');
+  assert.equal(normalizeNumber('+420777123456', { internationalPrefix: '00', stripPrefix: '+420' }), '777123456', 'a + in stripPrefix is the international prefix');
+  assert.throws(() => normalizeNumber('00420', { internationalPrefix: '00', stripPrefix: '00420' }), DialInputError);
   assert.throws(() => normalizeNumber('00420', { internationalPrefix: '00', stripPrefix: '00420' }), /empty once the prefix/);
-  assert.throws(() => normalizeNumber('+1', { internationalPrefix: '0\r\n', stripPrefix: '' }), /internationalPrefix/);
+});
+
+test('bad prefixes reaching a dial are the PBX settings\' fault, not bad input: an Error, never a DialInputError', () => {
+  // readSettings refuses them at deploy (test/unit/settings.test.ts); this is the defence behind it.
+  for (const rules of [{ internationalPrefix: '0\r\n', stripPrefix: '' }, { internationalPrefix: '', stripPrefix: '' }, { internationalPrefix: '00', stripPrefix: '12+3' }]) {
+    assert.throws(
+      () => normalizeNumber('+1555', rules),
+      (err: Error) => !(err instanceof DialInputError) && /^invalid PBX settings: (internationalPrefix|stripPrefix) ".*" must be/.test(err.message),
+      JSON.stringify(rules),
+    );
+  }
 });
 
 test('the desk phone shows the number being called unless a caller ID is given', () => {

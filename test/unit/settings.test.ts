@@ -42,3 +42,52 @@ for (const key of ['dbCdrTable', 'dbCelTable'] as const) {
     assert.equal(readSettings({ [key]: 'asterisk.calls' })[key], 'asterisk.calls');
   });
 }
+
+/** The number normalisation settings (docs/click-to-dial.md): one rule, checked at deploy. */
+
+test('internationalPrefix and stripPrefix of a flow deployed without the editor (or left blank): 00 and nothing', () => {
+  for (const raw of [{}, { internationalPrefix: '', stripPrefix: '' }, { internationalPrefix: '  ', stripPrefix: ' ' }, { internationalPrefix: null, stripPrefix: null }]) {
+    const settings = readSettings(raw);
+    assert.deepEqual([settings.internationalPrefix, settings.stripPrefix], ['00', ''], JSON.stringify(raw));
+  }
+});
+
+test('internationalPrefix accepts 1 to 16 of 0-9 * #: 00, 011, 0011, 900, *00', () => {
+  for (const good of ['00', '011', '0011', '900', '*00', '0'.repeat(16)]) {
+    assert.equal(readSettings({ internationalPrefix: good }).internationalPrefix, good);
+  }
+});
+
+test('an internationalPrefix that is not 1 to 16 of 0-9 * # is refused at deploy, naming the setting', () => {
+  for (const bad of ['+00', '0 0', ' 00', '00\r\n', '0\r\n0', '0\n', '00\u0000', '12+3', '0a', '٠٠', '0'.repeat(17)]) {
+    assert.throws(
+      () => readSettings({ internationalPrefix: bad }),
+      (err: Error) => err.constructor === Error && /^internationalPrefix ".*" must be 1 to 16 of 0-9 \* # \(e\.g\. 00 or 011\)$/.test(err.message),
+      JSON.stringify(bad),
+    );
+  }
+  // Shown escaped: a CR/LF in the value cannot forge a log line.
+  assert.throws(() => readSettings({ internationalPrefix: '00\r\nAction: Command' }), { message: /^internationalPrefix "00\\r\\nAction: Command" must/ });
+});
+
+test('stripPrefix accepts up to 16 of 0-9 * #, optionally after one leading +', () => {
+  for (const good of ['0', '00420', '9', '*31#', '0'.repeat(16)]) {
+    assert.equal(readSettings({ stripPrefix: good }).stripPrefix, good);
+  }
+});
+
+test('a stripPrefix written with + means the international prefix, as in the numbers it is compared with', () => {
+  assert.equal(readSettings({ stripPrefix: '+420' }).stripPrefix, '00420');
+  assert.equal(readSettings({ internationalPrefix: '011', stripPrefix: '+1' }).stripPrefix, '0111');
+  assert.equal(readSettings({ stripPrefix: '+' }).stripPrefix, '00', '+ alone: numbers lose their international prefix');
+});
+
+test('a stripPrefix other than [+] and 0-9 * # is refused at deploy, naming the setting', () => {
+  for (const bad of ['12+3', '++420', '420+', '0 0', ' 00420', '00420\r\n', '004\n20', '00420\u0000', '0-0', '٠', '0'.repeat(17)]) {
+    assert.throws(
+      () => readSettings({ stripPrefix: bad }),
+      (err: Error) => err.constructor === Error && /^stripPrefix ".*" must be up to 16 of 0-9 \* #, optionally after one leading \+ \(e\.g\. 00420 or \+420\)$/.test(err.message),
+      JSON.stringify(bad),
+    );
+  }
+});
