@@ -92,6 +92,22 @@ test('a receiver answering 404 sends the message to Catch with the status and bo
   assert.match(status.at(-1)?.text ?? '', /failed: HTTP 404/);
 });
 
+test('a notification given up reaches Catch with msg.attempts, msg.statusCode, msg.headers and the body in msg.response; msg.payload stays what was sent', async () => {
+  const receiver = await receiverWith((_req, res) => {
+    res.writeHead(422, { 'Content-Type': 'application/json', 'X-Reason': 'unknown-call' });
+    res.end('{"error":"no such call"}');
+  });
+  await helper.load(freshNotifyModule(), flow({ url: receiver.url('/'), method: 'POST' }));
+  const caught = collect('caught');
+  helper.getNode('n1')!.receive({ payload: { ...ENDCALL_PAYLOAD } } as NodeMessage);
+  await until(() => caught.length === 1);
+  assert.equal(caught[0].attempts, 1);
+  assert.equal(caught[0].statusCode, 422);
+  assert.equal((caught[0].headers as Record<string, string>)['x-reason'], 'unknown-call');
+  assert.deepEqual(caught[0].response, { error: 'no such call' });
+  assert.deepEqual(caught[0].payload, ENDCALL_PAYLOAD);
+});
+
 test('a full queue refuses the new message to Catch, says so in the status, and still delivers the queued ones', async () => {
   const receiver = await receiverWith();
   await receiver.down();
