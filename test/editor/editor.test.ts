@@ -282,12 +282,26 @@ test('the pbx-config dialog hides the AMI secret: a password field, never the va
       goodCdrTable: check('dbCdrTable', 'asterisk.pbx_cdr'),
       badCelTable: check('dbCelTable', 'cel.'),
       goodCelTable: check('dbCelTable', 'pbx_cel'),
+      // The runtime's rule (NUMBER_RULE_PATTERNS): what is red here is refused at deploy, and only that.
+      badIntlPrefix: check('internationalPrefix', '+00'),
+      spacedIntlPrefix: check('internationalPrefix', '0 0'),
+      longIntlPrefix: check('internationalPrefix', '0'.repeat(17)),
+      goodIntlPrefix: check('internationalPrefix', '0011'),
+      emptyIntlPrefix: check('internationalPrefix', ''),
+      badStripPrefix: check('stripPrefix', '12+3'),
+      spacedStripPrefix: check('stripPrefix', '00 420'),
+      goodStripPrefix: check('stripPrefix', '00420'),
+      plusStripPrefix: check('stripPrefix', '+420'),
+      onlyPlusStripPrefix: check('stripPrefix', '+'),
+      emptyStripPrefix: check('stripPrefix', ''),
     };
   });
   assert.deepEqual(marked, {
     badPort: true, goodPort: false, badZone: true, goodZone: false, badPattern: true,
     badMask: true, goodMask: false, badRewrite: true, goodRewrite: false,
     badDbZone: true, goodDbZone: false, emptyDbZone: false, badCdrTable: true, goodCdrTable: false, badCelTable: true, goodCelTable: false,
+    badIntlPrefix: true, spacedIntlPrefix: true, longIntlPrefix: true, goodIntlPrefix: false, emptyIntlPrefix: false,
+    badStripPrefix: true, spacedStripPrefix: true, goodStripPrefix: false, plusStripPrefix: false, onlyPlusStripPrefix: false, emptyStripPrefix: false,
   });
   await page.click('#node-config-dialog-cancel');
   const flows = await (await fetch(`${demo.editorUrl}flows`)).text();

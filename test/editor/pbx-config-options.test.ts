@@ -2,13 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { NUMBER_RULE_PATTERNS } from '../../nodes/lib/dial/normalize-number';
 import { DEFAULT_CORRELATOR_SETTINGS, readSettings } from '../../nodes/lib/settings';
 
 /**
  * Every correlator option (settings.ts `correlator`) and the AMI event mask are offered by the
  * pbx-config editor with the runtime's default, labelled in English and Czech, explained in both
  * help texts and listed in docs/pbx-event.md: an option the code has cannot be missing from them.
- * The same for the database options that describe how Asterisk writes (docs/pbx-cdr.md).
+ * The same for the database options that describe how Asterisk writes (docs/pbx-cdr.md), and the
+ * number normalisation settings, which the editor checks with the runtime's own expressions.
  */
 const ROOT = join(__dirname, '..', '..', '..');
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
@@ -75,5 +77,21 @@ for (const key of DATABASE_OPTIONS) {
       assert.ok(read(`nodes/locales/${lang}/pbx-config.html`).includes(`<span class="property-type">${key}</span></dt>`), `${lang} help explains ${key}`);
     }
     assert.match(cdrDocs, new RegExp(`\`${key}\``), 'docs/pbx-cdr.md');
+  });
+}
+
+for (const key of Object.keys(NUMBER_RULE_PATTERNS) as Array<keyof typeof NUMBER_RULE_PATTERNS>) {
+  test(`pbx-config ${key}: the editor checks it with the runtime's rule and default, labelled and explained in English and Czech, in docs/click-to-dial.md`, () => {
+    // The same expression as text: a value the editor accepts is one the deploy accepts.
+    const validate = new RegExp(`\\n\\s*${key}: \\{ value: '[^']*', validate: function \\(v\\) \\{ return blankOrEnv\\(v\\) \\|\\| (/.*/)\\.test\\(v\\); \\} \\},`).exec(editor);
+    assert.ok(validate, `${key} is validated in the editor`);
+    assert.equal(validate[1], String(NUMBER_RULE_PATTERNS[key]));
+    assert.equal(readSettings({ [key]: editorDefault(key) })[key], readSettings({})[key], 'the editor default is the runtime default');
+    assert.match(editor, new RegExp(`id="node-config-input-${key}"`), 'a form field');
+    for (const lang of ['en-US', 'cs']) {
+      assert.ok(catalogue(lang).label[key], `${lang} label of ${key}`);
+      assert.ok(read(`nodes/locales/${lang}/pbx-config.html`).includes(`<span class="property-type">${key}</span></dt>`), `${lang} help explains ${key}`);
+    }
+    assert.match(read('docs/click-to-dial.md'), new RegExp(`\\| \`${key}\` \\|`), 'docs/click-to-dial.md');
   });
 }
