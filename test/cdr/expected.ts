@@ -1,5 +1,5 @@
 import {
-  callEnd, callStart, isAnswered, isConnected, type GenCall, type GenLeg, type WallClock,
+  QUEUE, RING_GROUP, callEnd, callStart, isAnswered, isConnected, type GenCall, type GenLeg, type WallClock,
 } from './call-generator';
 
 /**
@@ -56,9 +56,24 @@ export function answeringExten(call: GenCall): string {
   return legs[0]?.toExten ?? '';
 }
 
+/**
+ * The extension the call was last routed to, as pbx-event's `last_dialed_exten`: of the phones
+ * rung last together (every generated leg to a phone rang it: the generator makes no pickups),
+ * the one that answered; nobody: the ring group's or queue's number when several rang
+ * (`groupLastDialed = called_number`), else the one phone.
+ */
 export function lastDialedExten(call: GenCall): string {
-  const legs = call.legs.filter((leg) => leg.toKind === 'extension').sort((a, b) => b.start - a.start || b.sequence - a.sequence);
-  return legs[0]?.toExten ?? '';
+  const rung = call.legs.filter((leg) => leg.toKind === 'extension');
+  if (rung.length === 0) return '';
+  const lastStart = Math.max(...rung.map((leg) => leg.start));
+  const round = rung.filter((leg) => leg.start === lastStart).sort((a, b) => b.sequence - a.sequence);
+  const answered = round.filter(isConnected).sort((a, b) => (b.answer as number) - (a.answer as number) || b.sequence - a.sequence);
+  if (answered.length > 0) return answered[0].toExten ?? '';
+  if (new Set(round.map((leg) => leg.toExten)).size > 1) {
+    if (call.scenario === 'group') return RING_GROUP.number;
+    if (call.scenario === 'queue') return QUEUE.number;
+  }
+  return round[0].toExten ?? '';
 }
 
 export function inRange(call: GenCall, range: Range): boolean {

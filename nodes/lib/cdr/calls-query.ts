@@ -44,7 +44,7 @@ SELECT
   caller_num,
   caller_clid,
   caller_exten,
-  called_num,
+  ${m.calledNum('call_id', 'caller_external', 'called_num')} AS called_num,
   answered AS call_answered,
   answering_exten,
   last_dialed_exten,

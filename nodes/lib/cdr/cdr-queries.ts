@@ -11,6 +11,7 @@ import {
   isCdrQueryName, readCallId, readNumber, readPaging, readRange, type CdrQueryInput, type CdrQueryName,
 } from './query-input';
 import { shapeCelEvent, shapeRow, type CdrRow } from './result-values';
+import { quoteTableName } from './sql-params';
 import { buildStatsQuery } from './stats-query';
 
 /** How the PBX names its channels and numbers (from the pbx-config). */
@@ -74,20 +75,27 @@ export class CdrQueries {
       storedTimezone: this.db.storedTimezone,
       cdrTable: this.db.quotedCdrTable,
     };
+    // calls and missed read an inbound call's DID from CEL when the table is there and readable
+    const withCel = async (): Promise<CallModelRules> => {
+      const [readable] = await this.db.read([buildCelReadableQuery(this.db.celTable)], options.timeoutMs);
+      return readable.rows[0]?.readable === true ? { ...model, celTable: quoteTableName(this.db.celTable) } : model;
+    };
     const zone = this.db.timezone;
     switch (query) {
       case 'calls': {
         const number = readNumber(input.number, true) as string;
-        const statement = buildCallsQuery(model, { number, range: readRange(input.from, input.to, zone, options.now), paging: readPaging(input.limit, input.offset) });
+        const callsInput = { number, range: readRange(input.from, input.to, zone, options.now), paging: readPaging(input.limit, input.offset) };
+        const statement = buildCallsQuery(await withCel(), callsInput);
         const [result] = await this.db.read([statement], options.timeoutMs);
         return { rows: result.rows.map((row) => shapeRow(row, CALL_TIMES)) };
       }
       case 'missed': {
-        const statement = buildMissedQuery(model, {
+        const missedInput = {
           number: readNumber(input.number, false),
           range: readRange(input.from, input.to, zone, options.now),
           paging: readPaging(input.limit, input.offset),
-        });
+        };
+        const statement = buildMissedQuery(await withCel(), missedInput);
         const [result] = await this.db.read([statement], options.timeoutMs);
         return { rows: result.rows.map((row) => shapeRow(row, MISSED_TIMES)) };
       }

@@ -28,16 +28,22 @@ export function buildMissedQuery(rules: CallModelRules, input: MissedQueryInput)
     const normalized = p.add(input.number, 'text');
     const endpoint = p.add(input.number, 'text');
     numberFilter = `AND (${m.numbers.normalize('c.called_num')} = ${m.numbers.normalize(normalized)}
+      OR ${m.numbers.normalize('c.first_dst')} = ${m.numbers.normalize(normalized)}
       OR EXISTS (SELECT 1 FROM legs l WHERE l.call_id = c.call_id AND l.dst_kind = 'extension' AND l.dst_ep = ${endpoint}))`;
   }
   const text = `
 WITH ${m.legsCtes(`c.start >= ${from} - ${LEG_WINDOW} AND c.start < ${to} + ${LEG_WINDOW}`)},
 ${m.callsCte()},
-missed AS (
-  SELECT c.*, ${m.numbers.normalize('c.caller_num')} AS caller_key
+missed_all AS (
+  SELECT c.call_id, c.call_start, c.call_end, c.caller_num, c.caller_clid, c.last_dialed_exten,
+         ${m.calledNum('c.call_id', 'c.caller_external', 'c.called_num')} AS called_num, c.called_num AS first_dst
   FROM calls c
   WHERE c.direction = 'inbound' AND NOT c.answered AND c.call_start >= ${from} AND c.call_start < ${to}
-  ${numberFilter}
+),
+missed AS (
+  SELECT c.*, ${m.numbers.normalize('c.caller_num')} AS caller_key
+  FROM missed_all c
+  WHERE true ${numberFilter}
 ),
 grouped AS (
   SELECT caller_key,
