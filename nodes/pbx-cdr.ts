@@ -60,7 +60,7 @@ export = function (RED: NodeAPI) {
       node.status({ fill: 'blue', shape: 'ring', text: statusWord(RED, `pbx-cdr.query.${props.query}`, props.query) });
       Promise.all(names.map((name) => evaluateProperty(RED, node, msg, props[name].value, props[name].type)))
         .then((values) => {
-          const input: CdrQueryInput = { limit: props.limit, offset: props.offset };
+          const input: CdrQueryInput = {};
           names.forEach((name, i) => { input[name] = values[i]; });
           return run.run(props.query, input, { timeoutMs: props.timeoutMs });
         })

@@ -104,6 +104,49 @@ test('properties from a string, flow context and env: calls of extension 101 on 
   delete process.env.PBX_CDR_TO;
 });
 
+test('limit and offset from the message (limitType/offsetType msg) and from env: the page asked for', async () => {
+  await helper.load(NODES, flow({
+    query: 'calls', number: '101', numberType: 'str', limit: 'payload.limit', limitType: 'msg', offset: 'payload.offset', offsetType: 'msg',
+  }), CREDENTIALS);
+  const range: Range = { from: Date.parse('2025-03-10T23:00:00Z') / 1000, to: Date.parse('2025-03-11T23:00:00Z') / 1000 };
+  const all = expectedCalls(calls, generator.clock, '101', range, RULES);
+  assert.ok(all.length > 6);
+  let out = next('out');
+  helper.getNode('cdr')!.receive({ payload: { from: '2025-03-11', to: '2025-03-12', limit: 3, offset: '2' } } as Msg);
+  assert.deepEqual((await out).payload, all.slice(2, 5));
+  out = next('out');
+  helper.getNode('cdr')!.receive({ payload: { from: '2025-03-11', to: '2025-03-12' } } as Msg);
+  assert.deepEqual((await out).payload, all.slice(0, 100), 'absent from the message: 100 and 0');
+  await helper.unload();
+  process.env.PBX_CDR_OFFSET = '4';
+  await helper.load(NODES, flow({ query: 'calls', number: '101', numberType: 'str', limit: '2', offset: 'PBX_CDR_OFFSET', offsetType: 'env' }), CREDENTIALS);
+  out = next('out');
+  helper.getNode('cdr')!.receive({ payload: { from: '2025-03-11', to: '2025-03-12' } } as Msg);
+  assert.deepEqual((await out).payload, all.slice(4, 6));
+  delete process.env.PBX_CDR_OFFSET;
+});
+
+test('SQL in a limit or offset from the message is refused before any query, and the table is still there', async () => {
+  await helper.load(NODES, flow({
+    query: 'calls', number: '101', numberType: 'str', limit: 'payload.limit', limitType: 'msg', offset: 'payload.offset', offsetType: 'msg',
+  }), CREDENTIALS);
+  for (const [limit, offset, refused] of [['1; DROP TABLE cdr', 0, /limit must be a whole number from 1 to 10000, not "1; DROP TABLE cdr"/], [5, '0 OR 1=1', /offset must be a whole number/], [5, -1, /offset must be/]] as const) {
+    const caught = next('caught');
+    helper.getNode('cdr')!.receive({ payload: { from: '2025-03-11', to: '2025-03-12', limit, offset } } as Msg);
+    assert.match(((await caught).error as { message: string }).message, refused);
+  }
+  const out = next('out');
+  helper.getNode('cdr')!.receive({ payload: { from: '2025-03-11', to: '2025-03-12', limit: '1', offset: 0 } } as Msg);
+  assert.equal(((await out).payload as unknown[]).length, 1, 'cdr still answers');
+  const count = await server.withSuperuser(DB, (client) => client.query('SELECT count(*)::int AS n FROM cdr'));
+  assert.ok((count.rows[0].n as number) > 0);
+});
+
+test('a limit of type num out of range stops the node at deploy', async () => {
+  await helper.load(NODES, flow({ query: 'calls', limit: '20000', limitType: 'num' }), CREDENTIALS);
+  await statusBecomes('cdr', (status) => status?.fill === 'red' && /limit must be a whole number from 1 to 10000/.test(status.text ?? ''));
+});
+
 test('one call by msg.payload.call_id, as pbx-event reports it: its legs in msg.payload, its CEL events in msg.cel', async () => {
   const call = calls.find((c) => c.cel.length > 0 && c.legs.length > 1)!;
   await helper.load(NODES, flow({ query: 'call' }), CREDENTIALS);

@@ -1,5 +1,5 @@
 import { DEFAULT_STATEMENT_TIMEOUT_MS } from './cdr-database';
-import { DEFAULT_LIMIT, MAX_LIMIT, isCdrQueryName, type CdrQueryName } from './query-input';
+import { DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, isCdrQueryName, type CdrQueryName } from './query-input';
 
 /** A TypedInput property: its text and its type (`msg`, `flow`, `global`, `str`, `env`, …). */
 export interface TypedProperty {
@@ -14,8 +14,9 @@ export interface CdrNodeProperties {
   from: TypedProperty;
   to: TypedProperty;
   callId: TypedProperty;
-  limit: number;
-  offset: number;
+  /** TypedInputs, `num` by default (100, 0); a `num` value is checked at deploy, others per message. */
+  limit: TypedProperty;
+  offset: TypedProperty;
   /** statement_timeout of each query, ms */
   timeoutMs: number;
 }
@@ -46,6 +47,22 @@ function whole(def: Record<string, unknown>, name: string, fallback: number, min
   return value;
 }
 
+/**
+ * A paging TypedInput (`limit`, `offset`): type `num` unless `<name>Type` says otherwise (flows
+ * from before it was a TypedInput have no type and a number). A `num` is checked here, so that a
+ * bad one stops the node at deploy; msg/flow/global/env values are checked per message by the
+ * query (readPaging).
+ */
+function paging(def: Record<string, unknown>, name: 'limit' | 'offset', fallback: number, min: number, max: number): TypedProperty {
+  const rawType = def[`${name}Type`];
+  const type = typeof rawType === 'string' && rawType !== '' ? rawType : 'num';
+  if (type === 'num') return { value: String(whole(def, name, fallback, min, max)), type };
+  const raw = def[name];
+  const value = raw === undefined || raw === null ? '' : String(raw);
+  if (value.trim() === '') throw new Error(`${name} of type ${type} needs a name to read the value from`);
+  return { value, type };
+}
+
 export function readCdrNodeProperties(def: Record<string, unknown>): CdrNodeProperties {
   const query = def.query === undefined || def.query === '' ? 'calls' : def.query;
   if (!isCdrQueryName(query)) throw new Error(`query must be calls, missed, stats or call, not ${JSON.stringify(query)}`);
@@ -55,13 +72,15 @@ export function readCdrNodeProperties(def: Record<string, unknown>): CdrNodeProp
     from: typed(def, 'from'),
     to: typed(def, 'to'),
     callId: typed(def, 'callId'),
-    limit: whole(def, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT),
-    offset: whole(def, 'offset', 0, 0, 1_000_000_000),
+    limit: paging(def, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT),
+    offset: paging(def, 'offset', 0, 0, MAX_OFFSET),
     timeoutMs: whole(def, 'timeout', DEFAULT_STATEMENT_TIMEOUT_MS, 100, MAX_TIMEOUT_MS),
   };
 }
 
+export type CdrInputProperty = 'number' | 'from' | 'to' | 'callId' | 'limit' | 'offset';
+
 /** Which TypedInputs a query reads (the others are not evaluated, so they cannot fail). */
-export function propertiesOf(query: CdrQueryName): Array<'number' | 'from' | 'to' | 'callId'> {
-  return query === 'call' ? ['callId'] : ['number', 'from', 'to'];
+export function propertiesOf(query: CdrQueryName): CdrInputProperty[] {
+  return query === 'call' ? ['callId'] : ['number', 'from', 'to', 'limit', 'offset'];
 }

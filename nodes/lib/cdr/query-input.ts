@@ -19,6 +19,7 @@ export interface CdrQueryInput {
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 10_000;
+export const MAX_OFFSET = 1_000_000_000;
 /** Without `from`, a range covers the day before `to`. */
 export const DEFAULT_RANGE_MS = 24 * 60 * 60 * 1000;
 
@@ -85,7 +86,7 @@ function readCount(name: string, value: unknown, fallback: number, min: number, 
 export function readPaging(limit: unknown, offset: unknown): Paging {
   return {
     limit: readCount('limit', limit, DEFAULT_LIMIT, 1, MAX_LIMIT),
-    offset: readCount('offset', offset, 0, 0, 1_000_000_000),
+    offset: readCount('offset', offset, 0, 0, MAX_OFFSET),
   };
 }
 
