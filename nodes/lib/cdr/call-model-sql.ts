@@ -145,14 +145,39 @@ legs AS (
     );
   }
 
-  /** `calls`: one row per call of `legs`, with its direction and outcome. */
-  callsCte(): string {
+  /**
+   * `calls`: one row per call of `legs`, with its direction and outcome. `lastDialed = false`
+   * leaves `last_dialed_exten` NULL and skips the rounds it needs (a window over every leg):
+   * the month-long statistics do not use it.
+   */
+  callsCte(lastDialed = true): string {
     const round = 'rings AND start = last_ring_start';
-    return `
-legs_rounds AS (
+    const roundColumns = lastDialed
+      ? `,
+    (array_agg(dst_ep ORDER BY answer DESC, sequence DESC NULLS LAST) FILTER (WHERE ${round} AND connected))[1] AS round_answered,
+    (array_agg(dst_ep ORDER BY sequence DESC NULLS LAST) FILTER (WHERE ${round}))[1] AS round_last,
+    min(dst_ep) FILTER (WHERE ${round}) AS round_min_exten,
+    max(dst_ep) FILTER (WHERE ${round}) AS round_max_exten,
+    min(dst) FILTER (WHERE ${round}) AS round_min_dst,
+    max(dst) FILTER (WHERE ${round}) AS round_max_dst,
+    (array_agg(dst ORDER BY start DESC, sequence DESC NULLS LAST) FILTER (WHERE lastapp = 'Queue'))[1] AS queue_num`
+      : '';
+    // a group's number: the dst its members were dialled with (a ring group's 600), or the
+    // queue's (its members' own legs carry their own numbers)
+    const lastDialedExten = lastDialed
+      ? `CASE WHEN a.round_answered IS NOT NULL THEN a.round_answered
+         WHEN a.round_min_exten <> a.round_max_exten
+           THEN CASE WHEN a.round_min_dst = a.round_max_dst THEN a.round_min_dst ELSE coalesce(a.queue_num, a.round_last) END
+         ELSE a.round_last END`
+      : 'NULL::text';
+    const source = lastDialed
+      ? `legs_rounds AS (
   SELECT l.*, max(l.start) FILTER (WHERE l.rings) OVER (PARTITION BY l.call_id) AS last_ring_start
   FROM legs l
-),
+),`
+      : '';
+    return `
+${source}
 calls_agg AS (
   SELECT call_id,
     min(start) AS call_start,
@@ -168,27 +193,15 @@ calls_agg AS (
     max(ch_ep) FILTER (WHERE leg_no = 1 AND ch_kind = 'extension') AS first_exten,
     bool_or(dst_kind = 'trunk') AS reached_trunk,
     (array_agg(dst_ep ORDER BY answer DESC, start DESC, sequence DESC NULLS LAST)
-       FILTER (WHERE connected AND dst_kind = 'extension'))[1] AS answering_exten,
-    (array_agg(dst_ep ORDER BY answer DESC, sequence DESC NULLS LAST) FILTER (WHERE ${round} AND connected))[1] AS round_answered,
-    (array_agg(dst_ep ORDER BY sequence DESC NULLS LAST) FILTER (WHERE ${round}))[1] AS round_last,
-    min(dst_ep) FILTER (WHERE ${round}) AS round_min_exten,
-    max(dst_ep) FILTER (WHERE ${round}) AS round_max_exten,
-    min(dst) FILTER (WHERE ${round}) AS round_min_dst,
-    max(dst) FILTER (WHERE ${round}) AS round_max_dst,
-    (array_agg(dst ORDER BY start DESC, sequence DESC NULLS LAST) FILTER (WHERE lastapp = 'Queue'))[1] AS queue_num
-  FROM legs_rounds
+       FILTER (WHERE connected AND dst_kind = 'extension'))[1] AS answering_exten${roundColumns}
+  FROM ${lastDialed ? 'legs_rounds' : 'legs'}
   GROUP BY call_id
 ),
 calls AS (
   SELECT a.*,
     CASE WHEN a.caller_external THEN 'inbound' WHEN a.reached_trunk THEN 'outbound' ELSE 'internal' END AS direction,
     CASE WHEN a.caller_external THEN NULL ELSE a.first_exten END AS caller_exten,
-    -- a group's number: the dst its members were dialled with (a ring group's 600), or the
-    -- queue's (its members' own legs carry their own numbers)
-    CASE WHEN a.round_answered IS NOT NULL THEN a.round_answered
-         WHEN a.round_min_exten <> a.round_max_exten
-           THEN CASE WHEN a.round_min_dst = a.round_max_dst THEN a.round_min_dst ELSE coalesce(a.queue_num, a.round_last) END
-         ELSE a.round_last END AS last_dialed_exten
+    ${lastDialedExten} AS last_dialed_exten
   FROM calls_agg a
 )`;
   }

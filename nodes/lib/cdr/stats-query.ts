@@ -40,7 +40,7 @@ pbx_rows AS (SELECT NULL::text AS day, NULL::text AS exten, 0::bigint AS calls_i
   0::bigint AS answered, 0::bigint AS missed, 0::bigint AS talk_time, 0::bigint AS connected, NULL::numeric AS avg_ring WHERE false),`;
   const text = `
 WITH ${m.legsCtes(`c.start >= ${from} - ${LEG_WINDOW} AND c.start < ${to} + ${LEG_WINDOW}`)},
-${m.callsCte()},
+${m.callsCte(false)},
 in_range AS (
   SELECT calls.*, ${day('call_start')} AS day FROM calls WHERE call_start >= ${from} AND call_start < ${to}
 ),
