@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { CallModelSql } from '../../nodes/lib/cdr/call-model-sql';
 import { CdrDatabase } from '../../nodes/lib/cdr/cdr-database';
 import { CdrQueries, cdrRulesFrom } from '../../nodes/lib/cdr/cdr-queries';
 import { readSettings } from '../../nodes/lib/settings';
@@ -168,4 +169,23 @@ describe('the live recordings: call and missed', () => {
       }
     });
   }
+});
+
+test('a leg rang its phone when its Dial named it: one of several targets, with a URI, through an optimised Local; a picker\'s leg did not', async () => {
+  const cases: Array<[string, string, string, boolean]> = [
+    ['Dial', 'PJSIP/101&PJSIP/102&PJSIP/103,15,tT', '102', true],
+    ['Dial', 'PJSIP/101/sip:101@192.0.2.5:5060,20', '101', true],
+    ['Dial', 'Local/105@from-queue/n,,tT', '105', true],
+    ['Dial', 'PJSIP/102,15,tT', '103', false], // *8 pickup: 103 took the leg dialled for 102
+    ['Dial', 'PJSIP/1010,15,tT', '101', false],
+    ['Dial', 'PJSIP/101,15,tT', '01', false],
+    ['Queue', 'support,tTr,,,60', '104', true], // a queue ringing its member directly
+    ['Dial', '', '101', true],
+  ];
+  await server.withSuperuser('recordings', async (client) => {
+    for (const [lastapp, lastdata, endpoint, rang] of cases) {
+      const { rows } = await client.query(`SELECT ${CallModelSql.dialedFor('$1::text', '$2::text', '$3::text')} AS rang`, [lastapp, lastdata, endpoint]);
+      assert.equal(rows[0].rang, rang, `${lastapp}(${lastdata}) → ${endpoint}`);
+    }
+  });
 });

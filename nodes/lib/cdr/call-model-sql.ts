@@ -132,7 +132,8 @@ legs AS (
   /**
    * Whether a leg's destination endpoint is one its application was asked to ring: for `Dial`,
    * one of the `&` targets of its first argument (`PJSIP/101&PJSIP/102,15,tT`,
-   * `PJSIP/101/sip:101@…`); other applications (Queue ringing a member directly, AppDial) and an
+   * `PJSIP/101/sip:101@…`, or `Local/101@from-internal/n` once the Local channel optimised
+   * itself away and the row reaches the phone); other applications (Queue ringing a member directly, AppDial) and an
    * empty dial string count as asked. A pickup's leg keeps the picked leg's Dial
    * (`Dial(PJSIP/102)` towards `PJSIP/103-…`), so it is not. Plain string positions, no pattern
    * built from data.
@@ -141,7 +142,8 @@ legs AS (
     const targets = `(split_part(${lastdata}, ',', 1) || '&')`;
     return (
       `(coalesce(${lastapp}, '') <> 'Dial' OR coalesce(${lastdata}, '') = '' ` +
-      `OR position('/' || ${endpoint} || '&' in ${targets}) > 0 OR position('/' || ${endpoint} || '/' in ${targets}) > 0)`
+      `OR position('/' || ${endpoint} || '&' in ${targets}) > 0 OR position('/' || ${endpoint} || '/' in ${targets}) > 0 ` +
+      `OR position('/' || ${endpoint} || '@' in ${targets}) > 0)`
     );
   }
 
