@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AmiActionError, type ActionListResult, type ActionOptions, type AmiConnectionApi, type AmiState, type AmiStatus, type EventListenerOptions } from './connection-api';
 import { field, parseAmiMessage, serializeAmiMessage, splitAmiMessages, type AmiMessage } from './message';
 import { assertSafeAction, UnsafeAmiValueError } from './sanitize';
-import { AmiAuthError, AmiClientTransport, type AmiTransport, type AmiTransportFactory } from './transport';
+import { AmiAuthError, AmiClientTransport, type AmiFraming, type AmiTransport, type AmiTransportFactory } from './transport';
 
 /**
  * The event classes asked for after every login (Events action). `dialplan` stays: VarSet
@@ -121,6 +121,8 @@ export class AmiConnection implements AmiConnectionApi {
   private lastLogged = '';
   /** When bytes last came in: a Pong queued behind a burst is late, but such a link is alive. */
   private lastDataMs = 0;
+  /** The library-framing fallback is logged once per connection, not at every reconnect. */
+  private framingWarned = false;
   /** Events seen and events dropped as noise (for benchmarks and diagnostics). */
   readonly stats = { events: 0, dropped: 0 };
 
@@ -154,6 +156,11 @@ export class AmiConnection implements AmiConnectionApi {
 
   get amiVersion(): string {
     return this.version;
+  }
+
+  /** Who frames the stream of the current link (`package` unless the library's internals changed); null when not logged in. */
+  get framing(): AmiFraming | null {
+    return this.transport?.framing ?? null;
   }
 
   /** `host:port`, for messages. */
@@ -426,6 +433,11 @@ export class AmiConnection implements AmiConnectionApi {
     this.failures = 0;
     this.setStatus({ state: 'connected' });
     this.logOnce('info', `AMI connected to ${this.address}${this.version ? ` (AMI ${this.version})` : ''}`);
+    if (this.framing === 'library' && !this.framingWarned) {
+      // Silent, the fallback would only show as a throughput ten times lower (ami-client.md #11).
+      this.framingWarned = true;
+      this.log('warn', 'AMI: asterisk-ami-client is not the 1.1.5 the package expects inside; its own, much slower framing is used for event floods');
+    }
     this.schedulePing(generation);
     for (const listener of this.connectedListeners) {
       try {

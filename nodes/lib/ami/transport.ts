@@ -15,7 +15,15 @@ export interface AmiTransport {
   write(text: string): void;
   /** Ends the link; no handler is called after this. Safe to call more than once. */
   close(): void;
+  /** Who cuts the stream into messages once logged in; null before the login (diagnostics). */
+  readonly framing: AmiFraming | null;
 }
+
+/**
+ * `package`: AmiFramer reads the socket (ami-client.md #11 neutralised); `library`: the
+ * library's own framing stream, the slow fallback when its internals are not as expected.
+ */
+export type AmiFraming = 'package' | 'library';
 
 export type AmiTransportFactory = () => AmiTransport;
 
@@ -56,6 +64,11 @@ export class AmiClientTransport implements AmiTransport {
   private readonly abort = new AbortController();
   private closed = false;
   private lastError = '';
+  private framingInUse: AmiFraming | null = null;
+
+  get framing(): AmiFraming | null {
+    return this.framingInUse;
+  }
 
   async open(options: AmiTransportOptions, handlers: AmiTransportHandlers): Promise<void> {
     // The library writes the Login itself, unchecked (#7).
@@ -88,7 +101,10 @@ export class AmiClientTransport implements AmiTransport {
     const deliver = (text: string): void => {
       if (!this.closed) handlers.onData(text);
     };
-    if (!readSocketDirectly(client, deliver)) {
+    if (readSocketDirectly(client, deliver)) {
+      this.framingInUse = 'package';
+    } else {
+      this.framingInUse = 'library';
       client.on('data', (chunk: Buffer) => deliver(chunk.toString('utf8')));
     }
     client.on('internalError', (err: Error) => {
