@@ -88,9 +88,27 @@ type EventListener = (event: AmiMessage) => void;
 
 const EVENT_PREFIX = 'Event: ';
 
+/** The reconnect timings unless the options say otherwise (README and docs/ami-connection.md quote them). */
+export const RECONNECT_MIN_MS = 1_000;
+export const RECONNECT_MAX_MS = 30_000;
+export const AUTH_RETRY_MS = 60_000;
+
+/**
+ * The wait before a reconnect: the step doubles per failed attempt (`attempt` 0 is the first
+ * retry since the last login), capped at `maxMs`, then jittered by `random` (0 ≤ random < 1).
+ */
+export function reconnectDelayMs(attempt: number, random: number, minMs = RECONNECT_MIN_MS, maxMs = RECONNECT_MAX_MS): number {
+  return jittered(Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30)), random);
+}
+
+/** The wait after a refused login: slow, so a wrong secret does not hammer the PBX (30–60 s). */
+export function authRetryDelayMs(random: number, retryMs = AUTH_RETRY_MS): number {
+  return jittered(retryMs, random);
+}
+
 /** "Equal jitter": between half and all of the step, so many clients do not retry in lockstep. */
-function jittered(stepMs: number): number {
-  return stepMs / 2 + Math.random() * (stepMs / 2);
+function jittered(stepMs: number, random: number): number {
+  return stepMs / 2 + random * (stepMs / 2);
 }
 
 /**
@@ -138,9 +156,9 @@ export class AmiConnection implements AmiConnectionApi {
       pingIntervalMs: options.pingIntervalMs ?? 15_000,
       pongTimeoutMs: options.pongTimeoutMs ?? 5_000,
       tcpKeepAliveMs: options.tcpKeepAliveMs ?? 10_000,
-      reconnectMinMs: options.reconnectMinMs ?? 1_000,
-      reconnectMaxMs: options.reconnectMaxMs ?? 30_000,
-      authRetryMs: options.authRetryMs ?? 60_000,
+      reconnectMinMs: options.reconnectMinMs ?? RECONNECT_MIN_MS,
+      reconnectMaxMs: options.reconnectMaxMs ?? RECONNECT_MAX_MS,
+      authRetryMs: options.authRetryMs ?? AUTH_RETRY_MS,
     };
     this.log = options.log ?? (() => undefined);
     this.makeTransport = options.transport ?? (() => new AmiClientTransport());
@@ -405,7 +423,7 @@ export class AmiConnection implements AmiConnectionApi {
           const reason = err instanceof AmiAuthError ? err.message : `credentials not usable: ${err.message}`;
           this.setStatus({ state: 'auth_failed', reason });
           this.logOnce('warn', `AMI login to ${this.address} as ${options.username} refused (${err.message}); retrying every minute or so`);
-          this.scheduleRetry(jittered(options.authRetryMs));
+          this.scheduleRetry(authRetryDelayMs(Math.random(), options.authRetryMs));
         } else {
           this.setStatus({ state: 'disconnected', reason: err.message });
           this.logOnce('warn', `AMI ${this.address} unreachable (${err.message}); retrying`);
@@ -478,11 +496,8 @@ export class AmiConnection implements AmiConnectionApi {
     }, this.options.pingIntervalMs);
   }
 
-  /** Exponential and capped, jittered. */
   private backoff(): number {
-    const step = Math.min(this.options.reconnectMaxMs, this.options.reconnectMinMs * 2 ** Math.min(this.failures, 30));
-    this.failures++;
-    return jittered(step);
+    return reconnectDelayMs(this.failures++, Math.random(), this.options.reconnectMinMs, this.options.reconnectMaxMs);
   }
 
   private scheduleRetry(delayMs: number): void {
