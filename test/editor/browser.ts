@@ -79,6 +79,8 @@ export interface EditorRED {
     node(id: string): EditorNode | null;
     getType(type: string): Record<string, unknown> | null;
     eachNode(cb: (node: EditorNode) => void): void;
+    eachConfig(cb: (node: EditorNode) => void): void;
+    dirty(): boolean;
     getNodeHelp(type: string): string;
   };
   editor: { edit(node: EditorNode): void; editConfig(name: string, type: string, id: string): void };

@@ -54,9 +54,28 @@ export const DIALOGS: DialogSpec[] = [
     ],
   },
   {
+    // The parameters of the default query (calls); the call id row is for the query "call".
     type: 'pbx-cdr',
-    fields: ['server', 'query', 'limit', 'offset', 'name'],
-    valid: { limit: '50', offset: '0' },
-    invalid: [{ field: 'limit', value: '-1' }],
+    fields: ['server', 'query', 'number', 'from', 'to', 'limit', 'offset', 'timeout', 'name'],
+    valid: {
+      number: { type: 'msg', value: 'payload.phone' },
+      from: { type: 'str', value: '2026-01-01T00:00:00' },
+      to: { type: 'flow', value: 'night.end' },
+      limit: { type: 'num', value: '50' },
+      offset: { type: 'msg', value: 'page.offset' },
+      timeout: '5000',
+      name: 'calls of a customer',
+    },
+    invalid: [
+      { field: 'number', value: { type: 'msg', value: 'payload..phone' } },
+      { field: 'from', value: { type: 'msg', value: 'payload[' } },
+      { field: 'to', value: { type: 'num', value: 'tomorrow' } },
+      { field: 'limit', value: { type: 'num', value: '-1' } },
+      { field: 'limit', value: { type: 'num', value: '10001' } },
+      { field: 'offset', value: { type: 'num', value: '1.5' } },
+      { field: 'offset', value: { type: 'msg', value: '' } },
+      { field: 'timeout', value: '50' },
+      { field: 'timeout', value: '30 s' },
+    ],
   },
 ];

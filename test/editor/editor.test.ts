@@ -212,6 +212,239 @@ function setAndCheck({ field, value, restore }: { field: string; value: FieldVal
   return marked;
 }
 
+/**
+ * Adds a node of `type` with its defaults (as dropped from the palette) to the demo tab, with
+ * `properties` on top, and opens its edit dialog.
+ */
+async function editNewNode(on: Page, type: string, id: string, properties: Record<string, unknown> = {}): Promise<void> {
+  await on.evaluate(({ nodeType, nodeId, extra }) => {
+    const { RED } = globalThis as unknown as PageGlobals;
+    const fresh: Record<string, unknown> = { id: nodeId, type: nodeType, z: 'pbx-demo-tab', x: 700, y: 760, wires: [[]] };
+    for (const [key, value] of Object.entries((RED.nodes.getType(nodeType) as { defaults: Record<string, { value: unknown }> }).defaults)) {
+      fresh[key] = JSON.parse(JSON.stringify(value.value ?? ''));
+    }
+    Object.assign(fresh, extra);
+    RED.view.importNodes([fresh], { generateIds: false });
+    RED.editor.edit(RED.nodes.node(nodeId) as never);
+  }, { nodeType: type, nodeId: id, extra: properties });
+  await on.waitForSelector('#node-dialog-ok', { state: 'visible' });
+  await on.waitForTimeout(300); // the tray's slide-in
+}
+
+/** Opens an existing node's edit dialog again. */
+async function editNode(on: Page, id: string): Promise<void> {
+  await on.evaluate((nodeId) => {
+    const { RED } = globalThis as unknown as PageGlobals;
+    RED.editor.edit(RED.nodes.node(nodeId) as never);
+  }, id);
+  await on.waitForSelector('#node-dialog-ok', { state: 'visible' });
+  await on.waitForTimeout(300);
+}
+
+/** Presses Done and waits for the dialog to close. */
+async function pressDone(on: Page): Promise<void> {
+  await on.click('#node-dialog-ok');
+  await on.waitForSelector('#node-dialog-ok', { state: 'detached' });
+}
+
+/** The dialog's fields (`#node-input-<field>`, or its TypedInput) that are shown, of those given. */
+async function shownFields(on: Page, fields: string[]): Promise<string[]> {
+  return on.evaluate((names) => {
+    const { $ } = globalThis as unknown as PageGlobals;
+    return names.filter((f) => $(`#node-input-${f}`).is(':visible') || $(`#node-input-${f}`).next('.red-ui-typedInput-container').is(':visible'));
+  }, fields);
+}
+
+/** Chooses an option of a TypedInput with a fixed list (query, source, method, format) as a user does: open its menu, click. */
+async function chooseOption(on: Page, field: string, value: string): Promise<void> {
+  const menuSettled = (): boolean => (globalThis as unknown as PageGlobals).$('.red-ui-typedInput-options:animated').length === 0;
+  await on.waitForFunction(menuSettled);
+  await on.click(`#node-input-${field} + .red-ui-typedInput-container .red-ui-typedInput-option-trigger`);
+  await on.waitForFunction(menuSettled); // opened, no longer sliding
+  await on.locator(`.red-ui-typedInput-options:visible a[value="${value}"]`).click();
+  await on.waitForFunction(
+    ({ name, chosen }) => (globalThis as unknown as PageGlobals).$(`#node-input-${name}`).typedInput('value') === chosen,
+    { name: field, chosen: value },
+    { timeout: 5_000 },
+  );
+}
+
+/** A node as the editor holds it after Done: its plain properties, list properties as JSON, why it is invalid. */
+async function savedNode(on: Page, id: string): Promise<Record<string, unknown>> {
+  return on.evaluate((nodeId) => {
+    const { RED } = globalThis as unknown as PageGlobals;
+    const node = RED.nodes.node(nodeId) as Record<string, unknown>;
+    const plain: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (value === null || typeof value !== 'object') plain[key] = value;
+      else if (Array.isArray(value) && key !== 'wires') plain[key] = JSON.parse(JSON.stringify(value));
+    }
+    plain.invalidProperties = ((node.validationErrors as string[] | undefined) ?? []).join(', ');
+    plain.credentials = JSON.stringify(node.credentials ?? {});
+    return plain;
+  }, id);
+}
+
+const CDR_PARAMETERS = ['number', 'from', 'to', 'callId', 'limit', 'offset'];
+
+test('the pbx-cdr dialog shows the parameters the chosen query reads: number, time range and page for calls, missed, stats; only the call id for call', async () => {
+  const id = 'editor-test-pbx-cdr-query';
+  await editNewNode(page, 'pbx-cdr', id, { server: DEMO_IDS.config });
+  const english = JSON.parse(readFileSync(join(ROOT, 'nodes', 'locales', 'en-US', 'pbx-cdr.json'), 'utf8')) as { 'pbx-cdr': { numberHint: Record<string, string> } };
+  const rows: Record<string, { shown: string[]; hint: string }> = {};
+  for (const query of ['call', 'missed', 'stats', 'calls']) {
+    await chooseOption(page, 'query', query);
+    rows[query] = {
+      shown: await shownFields(page, [...CDR_PARAMETERS, 'server', 'timeout', 'name']),
+      hint: (await page.textContent('#pbx-cdr-number-hint'))?.trim() ?? '',
+    };
+  }
+  const always = ['server', 'timeout', 'name'];
+  const range = ['number', 'from', 'to', 'limit', 'offset', ...always];
+  assert.deepEqual(rows, {
+    call: { shown: ['callId', ...always], hint: english['pbx-cdr'].numberHint.call },
+    missed: { shown: range, hint: english['pbx-cdr'].numberHint.missed },
+    stats: { shown: range, hint: english['pbx-cdr'].numberHint.stats },
+    calls: { shown: range, hint: english['pbx-cdr'].numberHint.calls },
+  });
+
+  await chooseOption(page, 'query', 'call');
+  assert.equal(await page.evaluate(setAndCheck, { field: 'callId', value: { type: 'msg', value: 'payload..call_id' }, restore: true }), true, 'a broken msg property is marked');
+  assert.equal(await page.evaluate(setAndCheck, { field: 'callId', value: { type: 'str', value: '1767225600.42' } }), false, 'a call id is accepted');
+  await pressDone(page);
+  const saved = await savedNode(page, id);
+  assert.equal(saved.valid, true, `valid after Done (invalid: ${String(saved.invalidProperties)})`);
+  assert.deepEqual([saved.query, saved.callId, saved.callIdType], ['call', '1767225600.42', 'str']);
+  assert.equal(await page.evaluate(labelsOf, [{ type: 'pbx-cdr', query: 'call' }]).then((labels) => labels[0]), 'one call with its legs');
+});
+
+test('the pbx-event dialog shows path, token (hidden) and allowlist only for the http source and the AMI event names only for raw; bad paths and addresses are marked', async () => {
+  const id = 'editor-test-pbx-event-http';
+  await editNewNode(page, 'pbx-event', id, { server: DEMO_IDS.config });
+  const fields = ['server', 'source', 'extensions', 'rawEvents', 'path', 'token', 'allow', 'name'];
+  const shown: Record<string, string[]> = {};
+  for (const source of ['http', 'raw', 'ami']) {
+    await chooseOption(page, 'source', source);
+    shown[source] = await shownFields(page, fields);
+    shown[`${source} event boxes`] = [String(await page.locator('#pbx-event-events').isVisible())];
+  }
+  assert.deepEqual(shown, {
+    ami: ['server', 'source', 'extensions', 'name'],
+    'ami event boxes': ['true'],
+    http: ['server', 'source', 'extensions', 'path', 'token', 'allow', 'name'],
+    'http event boxes': ['true'],
+    raw: ['server', 'source', 'rawEvents', 'name'],
+    'raw event boxes': ['false'],
+  });
+
+  await chooseOption(page, 'source', 'http');
+  assert.equal(await page.getAttribute('#node-input-token', 'type'), 'password', 'the token is typed hidden');
+  const marked = await page.evaluate(() => {
+    const { $ } = globalThis as unknown as PageGlobals;
+    const check = (field: string, value: string): boolean => $(`#node-input-${field}`).val(value).trigger('change').hasClass('input-error');
+    // The runtime refuses these at deploy (normalisePath, parseAllowlist): the dialog marks them.
+    return {
+      spacedPath: check('path', '/pbx events'),
+      queryPath: check('path', '/pbx?x=1'),
+      rootPath: check('path', '/'),
+      goodPath: check('path', 'crm/pbx-events/'),
+      hostAllow: check('allow', '10.1.2.3, crm.example.com'),
+      badAddressAllow: check('allow', '10.1.2.300'),
+      badPrefixAllow: check('allow', '192.168.0.0/33'),
+      badV6Allow: check('allow', '2001:db8::1::2'),
+      goodAllow: check('allow', '10.1.2.3, 192.168.0.0/24, 2001:db8::/32, ::1'),
+      emptyAllow: check('allow', ''),
+      badExtensions: check('extensions', '101 102'),
+      goodExtensions: check('extensions', '101, 102'),
+    };
+  });
+  assert.deepEqual(marked, {
+    spacedPath: true, queryPath: true, rootPath: true, goodPath: false,
+    hostAllow: true, badAddressAllow: true, badPrefixAllow: true, badV6Allow: true, goodAllow: false, emptyAllow: false,
+    badExtensions: true, goodExtensions: false,
+  });
+  await page.evaluate(() => {
+    const { $ } = globalThis as unknown as PageGlobals;
+    $('#node-input-path').val('/crm/pbx-events').trigger('change');
+    $('#node-input-allow').val('10.1.2.3, 192.168.0.0/24').trigger('change');
+  });
+  await page.fill('#node-input-token', 'editor-test-token-5190');
+  await pressDone(page);
+  const saved = await savedNode(page, id);
+  assert.equal(saved.valid, true, `valid after Done (invalid: ${String(saved.invalidProperties)})`);
+  assert.deepEqual([saved.source, saved.path, saved.allow], ['http', '/crm/pbx-events', '10.1.2.3, 192.168.0.0/24']);
+  assert.equal(saved.token, undefined, 'the token is a credential, not a node property');
+  assert.equal((JSON.parse(String(saved.credentials)) as Record<string, unknown>).token, 'editor-test-token-5190', 'kept as a credential until deployed');
+  assert.deepEqual(await page.evaluate(labelsOf, [{ type: 'pbx-event', source: 'http', path: '/crm/pbx-events' }]), ['/crm/pbx-events']);
+
+  // The raw source: its event-name filter, checked and saved.
+  await editNode(page, id);
+  await chooseOption(page, 'source', 'raw');
+  assert.equal(await page.evaluate(setAndCheck, { field: 'rawEvents', value: 'Hangup,,Newchannel', restore: true }), true, 'an empty name in the list is marked');
+  assert.equal(await page.evaluate(setAndCheck, { field: 'rawEvents', value: 'Hangup, Newchannel' }), false);
+  await pressDone(page);
+  const raw = await savedNode(page, id);
+  assert.deepEqual([raw.valid, raw.source, raw.rawEvents], [true, 'raw', 'Hangup, Newchannel']);
+});
+
+test('the pbx-notify dialog: method menu, body and content type only for the template format, the headers list saved; a bad header name makes the node invalid', async () => {
+  const id = 'editor-test-pbx-notify';
+  await editNewNode(page, 'pbx-notify', id, { url: 'https://crm.example.com/pbx' });
+  const shown: Record<string, string[]> = {};
+  for (const format of ['json', 'template', 'vendor']) {
+    await chooseOption(page, 'format', format);
+    shown[format] = await shownFields(page, ['url', 'method', 'format', 'contentType', 'body']);
+  }
+  assert.deepEqual(shown, {
+    json: ['url', 'method', 'format'],
+    template: ['url', 'method', 'format', 'contentType', 'body'],
+    vendor: ['url', 'method', 'format'],
+  });
+  await chooseOption(page, 'method', 'PUT');
+  assert.equal((await page.textContent('#node-input-method + .red-ui-typedInput-container .red-ui-typedInput-option-label'))?.trim(), 'PUT', 'the menu shows the chosen method');
+  await chooseOption(page, 'format', 'template');
+  await page.fill('#node-input-contentType', 'application/xml');
+  await page.fill('#node-input-body', '<call id="{{payload.call_id}}" event="{{topic}}"/>');
+  // Headers, added as a user does: the list's add button, then the two inputs of the new row.
+  const addHeader = async (name: string, value: string): Promise<void> => {
+    await page.click('.node-input-headers-row .red-ui-editableList-addButton');
+    await page.locator('#node-input-headers-container .node-input-header-name').last().fill(name);
+    await page.locator('#node-input-headers-container .node-input-header-value').last().fill(value);
+  };
+  await addHeader('X-Api-Key', '{{env.CRM_KEY}}');
+  await addHeader('Accept', 'application/json');
+  await addHeader('', 'dropped: a row without a name');
+  await pressDone(page);
+  const saved = await savedNode(page, id);
+  assert.equal(saved.valid, true, `valid after Done (invalid: ${String(saved.invalidProperties)})`);
+  assert.deepEqual(
+    { method: saved.method, format: saved.format, contentType: saved.contentType, body: saved.body, headers: saved.headers },
+    {
+      method: 'PUT',
+      format: 'template',
+      contentType: 'application/xml',
+      body: '<call id="{{payload.call_id}}" event="{{topic}}"/>',
+      headers: [{ name: 'X-Api-Key', value: '{{env.CRM_KEY}}' }, { name: 'Accept', value: 'application/json' }],
+    },
+  );
+  assert.deepEqual(await page.evaluate(labelsOf, [{ type: 'pbx-notify', url: 'https://crm.example.com/pbx', method: 'PUT' }]), ['PUT crm.example.com/pbx']);
+
+  // A header name with a space (the runtime refuses it at deploy): the node is marked invalid.
+  await editNode(page, id);
+  assert.equal(await page.locator('#node-input-headers-container .node-input-header-name').count(), 2, 'the saved headers are listed again');
+  await addHeader('X Bad Header', '1');
+  await pressDone(page);
+  const invalid = await savedNode(page, id);
+  assert.equal(invalid.valid, false, 'invalid with a bad header name');
+  assert.match(String(invalid.invalidProperties), /\bheaders\b/);
+  // Removed again (the row's remove button): valid.
+  await editNode(page, id);
+  await page.locator('#node-input-headers-container li').last().locator('.red-ui-editableList-item-remove').click();
+  await page.waitForFunction(() => (globalThis as unknown as PageGlobals).$('#node-input-headers-container li').length === 2); // it fades out
+  await pressDone(page);
+  assert.equal((await savedNode(page, id)).valid, true, 'valid once the bad header is removed');
+});
+
 test('every example imports into the editor as Import → Examples does, with no invalid node (and so does the demo)', async () => {
   const examplePage = await openEditor(english, demo.editorUrl);
   try {
@@ -312,6 +545,85 @@ test('the pbx-config dialog hides the AMI secret: a password field, never the va
   assert.ok(!('secret' in stored));
 });
 
+test('a new pbx-config filled in the dialog and deployed: its settings reach the runtime, its passwords are hidden fields and never in the flows', async () => {
+  // Its own page, so that only this change (and not the other tests' edits) is deployed.
+  const configPage = await openEditor(english, demo.editorUrl);
+  try {
+    await configPage.evaluate(() => (globalThis as unknown as PageGlobals).RED.editor.editConfig('', 'pbx-config', '_ADD_'));
+    await configPage.waitForSelector('#node-config-dialog-ok', { state: 'visible' });
+    await configPage.waitForTimeout(300);
+    const inputTypes = await configPage.evaluate(() => {
+      const { $ } = globalThis as unknown as PageGlobals;
+      const types: Record<string, string | undefined> = {};
+      for (const field of ['username', 'secret', 'httpUser', 'httpPassword', 'dbUser', 'dbPassword']) types[field] = $(`#node-config-input-${field}`).attr('type');
+      return types;
+    });
+    assert.deepEqual(inputTypes, { username: 'text', secret: 'password', httpUser: 'text', httpPassword: 'password', dbUser: 'text', dbPassword: 'password' });
+
+    const secrets = { secret: 'ami-secret-7431', httpPassword: 'http-secret-8812', dbPassword: 'db-secret-5519' };
+    const settings = {
+      name: 'Editor test PBX', host: 'pbx.example.invalid', port: '5039', eventMask: 'system,call,dialplan,cdr',
+      httpUrl: 'http://pbx.example.invalid', timezone: 'Europe/Prague', originateContext: 'from-crm',
+      dbHost: 'db.example.invalid', dbPort: '5433', dbName: 'asteriskcdrdb', dbCdrTable: 'asterisk.cdr',
+    };
+    const logins = { username: 'editor-ami-user', httpUser: 'editor-http-user', dbUser: 'editor-db-user' };
+    // Typed into each tab as a user does.
+    const tabs: Record<string, string[]> = {
+      connection: ['host', 'port', 'username', 'secret', 'eventMask', 'httpUrl', 'httpUser', 'httpPassword'],
+      calls: ['timezone'],
+      dial: ['originateContext'],
+      database: ['dbHost', 'dbPort', 'dbName', 'dbUser', 'dbPassword', 'dbCdrTable'],
+    };
+    const values: Record<string, string> = { ...settings, ...logins, ...secrets };
+    await configPage.fill('#node-config-input-name', values.name);
+    for (const [tab, fields] of Object.entries(tabs)) {
+      // Two clicks on the tab bar within 400 ms are a double click (which renames a tab), not a tab change.
+      await configPage.waitForTimeout(500);
+      await configPage.click(`#node-config-pbx-tabs a.red-ui-tab-label[href="#pbx-config-tab-${tab}"]`);
+      await configPage.waitForSelector(`#pbx-config-tab-${tab}`, { state: 'visible' });
+      for (const field of fields) await configPage.fill(`#node-config-input-${field}`, values[field]);
+    }
+    const marked = await configPage.evaluate(() => (globalThis as unknown as PageGlobals).$('#node-config-dialog-edit-form .input-error').length);
+    assert.equal(marked, 0, 'no field marked');
+    await configPage.click('#node-config-dialog-ok');
+    await configPage.waitForSelector('#node-config-dialog-ok', { state: 'detached' });
+    const id = await configPage.evaluate((name) => {
+      const { RED } = globalThis as unknown as PageGlobals;
+      let found = '';
+      RED.nodes.eachConfig((node) => {
+        if (node.type === 'pbx-config' && node.name === name) found = node.id;
+      });
+      return found;
+    }, settings.name);
+    assert.ok(id, 'the new pbx-config is in the editor');
+
+    await configPage.click('#red-ui-header-button-deploy');
+    await configPage.waitForFunction(() => !(globalThis as unknown as PageGlobals).RED.nodes.dirty(), undefined, { timeout: 20_000 });
+    const flows = await (await fetch(`${demo.editorUrl}flows`)).text();
+    const deployed = (JSON.parse(flows) as Record<string, unknown>[]).find((node) => node.id === id);
+    assert.ok(deployed, 'deployed');
+    for (const [field, value] of Object.entries(settings)) assert.equal(String(deployed[field]), value, `${field} in the flows`);
+    for (const value of [...Object.values(secrets), ...Object.values(logins)]) assert.ok(!flows.includes(value), `"${value}" is not in the flows`);
+    assert.ok(!('credentials' in deployed), 'no credentials in the flows');
+    const stored = (await (await fetch(`${demo.editorUrl}credentials/pbx-config/${id}`)).json()) as Record<string, unknown>;
+    assert.deepEqual(stored, { ...logins, has_secret: true, has_httpPassword: true, has_dbPassword: true }, 'the admin API tells only that the passwords are set');
+
+    // Opened again: the stored passwords are placeholders, not their values.
+    await configPage.evaluate((configId) => (globalThis as unknown as PageGlobals).RED.editor.editConfig('', 'pbx-config', configId), id);
+    await configPage.waitForSelector('#node-config-dialog-ok', { state: 'visible' });
+    await configPage.waitForFunction(() => (globalThis as unknown as PageGlobals).$('#node-config-input-secret').val() === '__PWRD__');
+    const shown = await configPage.evaluate(() => {
+      const { $ } = globalThis as unknown as PageGlobals;
+      return ['secret', 'httpPassword', 'dbPassword'].map((field) => String($(`#node-config-input-${field}`).val()));
+    });
+    assert.deepEqual(shown, ['__PWRD__', '__PWRD__', '__PWRD__']);
+    for (const value of Object.values(secrets)) assert.ok(!(await configPage.content()).includes(value), `"${value}" is not in the page`);
+    await configPage.click('#node-config-dialog-cancel');
+  } finally {
+    await configPage.close();
+  }
+});
+
 test('after the demo is deployed, its PBX nodes show "connected" and call events reach the debug sidebar; screenshot', async () => {
   const demoPage = await openEditor(english, demo.editorUrl);
   await demoPage.evaluate(() => {
@@ -375,6 +687,9 @@ test('with the browser in Czech, help, palette and node labels and dialogs are i
     for (const type of NODE_TYPES) {
       const help = await renderedHelp(cs, type);
       assert.ok(help.includes(helpOpening('cs', type)), `${type}: "${helpOpening('cs', type)}" in "${help.slice(0, 200)}"`);
+      // The Czech text, not the English one (which would also pass where the two are alike).
+      assert.notEqual(helpOpening('cs', type), helpOpening('en-US', type), `${type}: the Czech help opening differs from the English`);
+      assert.ok(!help.includes(helpOpening('en-US', type)), `${type}: no English help in Czech`);
     }
     for (const type of PALETTE_TYPES) {
       const messages = JSON.parse(readFileSync(join(ROOT, 'nodes', 'locales', 'cs', `${type}.json`), 'utf8')) as Record<string, Record<string, string>>;
@@ -389,6 +704,31 @@ test('with the browser in Czech, help, palette and node labels and dialogs are i
     await cs.waitForSelector('#node-dialog-ok', { state: 'visible' });
     const czechLabels = JSON.parse(readFileSync(join(ROOT, 'nodes', 'locales', 'cs', 'pbx-notify.json'), 'utf8')) as { 'pbx-notify': { label: Record<string, string> } };
     assert.equal((await cs.textContent('label[for="node-input-method"]'))?.trim(), czechLabels['pbx-notify'].label.method);
+    await cs.click('#node-dialog-cancel');
+    await cs.waitForSelector('#node-dialog-ok', { state: 'detached' });
+
+    // Dialog labels and menu options that differ from English: pbx-cdr's, as a user opens a new one.
+    const catalogue = (lang: string): { label: Record<string, string>; query: Record<string, string> } =>
+      (JSON.parse(readFileSync(join(ROOT, 'nodes', 'locales', lang, 'pbx-cdr.json'), 'utf8')) as Record<string, { label: Record<string, string>; query: Record<string, string> }>)['pbx-cdr'];
+    const [czechCdr, englishCdr] = [catalogue('cs'), catalogue('en-US')];
+    await editNewNode(cs, 'pbx-cdr', 'editor-test-pbx-cdr-cs', { server: DEMO_IDS.config });
+    const shown = await cs.evaluate(() => {
+      const { $ } = globalThis as unknown as PageGlobals;
+      const label = (field: string): string => $(`label[for="node-input-${field}"]`).text().trim();
+      return {
+        query: label('query'),
+        callId: label('callId'),
+        timeout: label('timeout'),
+        chosenQuery: $('#node-input-query + .red-ui-typedInput-container .red-ui-typedInput-option-label').text().trim(),
+      };
+    });
+    const expected = { query: czechCdr.label.query, callId: czechCdr.label.callId, timeout: czechCdr.label.timeout, chosenQuery: czechCdr.query.calls };
+    for (const [key, value] of Object.entries(expected)) {
+      const english = key === 'chosenQuery' ? englishCdr.query.calls : englishCdr.label[key];
+      assert.notEqual(value, english, `${key}: the Czech catalogue differs from the English`);
+    }
+    assert.deepEqual(shown, expected);
+    await cs.click('#node-dialog-cancel');
   } finally {
     await czech.close();
   }
