@@ -14,10 +14,11 @@ import type { Node } from 'node-red';
 import { startDemoPbx, DEMO_AMI_USER, type DemoPbx } from '../../simulator/demo-pbx';
 import { loadRecordedScenario } from '../../simulator/recorded-scenario';
 import { renumberScenario, AsteriskCounters } from '../../simulator/scenario-renumbering';
-import { freePort } from '../../scripts/node-red-process';
 import { TempPostgres } from '../cdr/temp-postgres';
 import { createAsteriskTables, createReadOnlyUser } from '../cdr/load-data';
 import { Receiver } from '../helpers/receiver';
+import { MqttBroker } from '../helpers/mqtt-broker';
+import { collect, type Msg } from '../helpers/node-red';
 import { sleep, until } from '../helpers/wait';
 
 helper.init(require.resolve('node-red'));
@@ -44,7 +45,9 @@ const files = readdirSync(EXAMPLES).filter((file) => file.endsWith('.json'));
 /** Catches on 127.0.0.1 the requests the examples send "outside" (to the IS, to the chat). */
 let receiver: Receiver;
 let pbx: DemoPbx;
-let closedPort: number;
+/** A real MQTT broker on 127.0.0.1, subscribed itself to the topics the MQTT example promises. */
+let broker: MqttBroker;
+const MQTT_TOPICS = 'pbx/events/#';
 /** The PBX's call-history database, for examples with pbx-cdr (empty Asterisk tables). */
 let database: TempPostgres | undefined;
 const DB = { name: 'asteriskcdrdb', user: 'nodered', password: 'cdr-secret' };
@@ -60,13 +63,14 @@ before(async () => {
       await createReadOnlyUser(client, DB.name, DB.user, DB.password);
     });
   }
-  closedPort = await freePort();
+  broker = await MqttBroker.start(MQTT_TOPICS);
   receiver = await Receiver.start();
 });
 
 afterEach(async () => {
   await helper.unload();
   receiver.requests.length = 0;
+  broker.reset();
 });
 
 after(async () => {
@@ -74,12 +78,13 @@ after(async () => {
   await pbx.close();
   await database?.stop();
   await receiver.close();
+  await broker.close();
 });
 
 /**
  * The example as a user would run it here: its PBX configuration pointed at the simulated PBX
  * (with a login, as the user fills in), its outside URLs at the local receiver (same path),
- * its MQTT broker at a closed local port.
+ * its MQTT broker at the local broker.
  */
 function localise(nodes: FlowNode[]): { flow: FlowNode[]; credentials: Record<string, Record<string, string>> } {
   const credentials: Record<string, Record<string, string>> = {};
@@ -93,7 +98,7 @@ function localise(nodes: FlowNode[]): { flow: FlowNode[]; credentials: Record<st
       const url = new URL(String(node.url));
       return { ...node, url: receiver.url(`${url.pathname}${url.search}`) };
     }
-    if (node.type === 'mqtt-broker') return { ...node, broker: '127.0.0.1', port: String(closedPort) };
+    if (node.type === 'mqtt-broker') return { ...node, broker: '127.0.0.1', port: String(broker.port) };
     return node;
   });
   const tabs = [...new Set(nodes.map((node) => node.z).filter((z): z is string => typeof z === 'string'))];
@@ -176,4 +181,43 @@ test('the missed-call example posts one chat message for an unanswered external 
   assert.match(String(receiver.requests[0]?.headers['content-type'] ?? ''), /^application\/json/);
   const message = JSON.parse(receiver.requests[0]?.body ?? '{}') as { text: string };
   assert.match(message.text, /^Missed call from 0622222222 to 800123456 at \d{4}-\d\d-\d\dT/);
+});
+
+test('the MQTT example publishes each call event to pbx/events/<event> as JSON with QoS 1, and its receiving flow gets the same events', async () => {
+  const nodes = await deploy('Events shared over MQTT.json');
+  const only = (type: string): FlowNode => {
+    const found = nodes.filter((node) => node.type === type);
+    assert.equal(found.length, 1, `one ${type} node`);
+    return found[0] as FlowNode;
+  };
+  const source = only('pbx-event');
+  const publish = only('mqtt out');
+  const subscribe = only('mqtt in');
+  const [[shown]] = subscribe.wires as string[][] as [[string]];
+  // What pbx-event sends into the publishing side (a copy: mqtt out turns msg.payload into its JSON text in place),
+  // and what the receiving side shows.
+  const sent: Record<string, unknown>[] = [];
+  helper.getNode((source.wires as string[][])[0]?.[0] ?? '')?.on('input', (msg: Msg) => sent.push(JSON.parse(JSON.stringify(msg.payload)) as Record<string, unknown>));
+  const received = collect(shown);
+  await until(() => statuses(helper.getNode(publish.id) as Node).some((status) => status.fill === 'green'), 'mqtt out connected to the broker');
+  await until(() => broker.subscriptions.includes(String(subscribe.topic)), `mqtt in subscribed to ${String(subscribe.topic)}`);
+
+  const callId = await playCall('inbound_answered');
+  await until(() => sent.some((event) => event.event === 'endcall') && broker.messages.length >= sent.length && received.length >= sent.length, 'every call event over MQTT', 10_000);
+  await sleep(300);
+
+  // (a) an independent subscriber to pbx/events/# gets every event, on pbx/events/<event>, as JSON, QoS 1.
+  const events = sent.map((event) => String(event.event));
+  assert.deepEqual([events[0], events.at(-1)], ['dial', 'endcall']);
+  assert.deepEqual(
+    broker.messages.map((message) => message.topic),
+    events.map((event) => `pbx/events/${event}`),
+  );
+  assert.ok(broker.messages.every((message) => message.qos === 1 && !message.retain), 'QoS 1, not retained');
+  const published = broker.messages.map((message) => JSON.parse(message.payload.toString('utf8')) as Record<string, unknown>);
+  assert.deepEqual(published, sent, 'the events exactly as pbx-event sent them');
+  assert.ok(published.every((event) => event.call_id === callId), 'all of the replayed call');
+  // (b) the receiving flow (mqtt in → debug) gets the same events, parsed back into objects.
+  assert.deepEqual(received.map((msg) => msg.topic), broker.messages.map((message) => message.topic));
+  assert.deepEqual(received.map((msg) => msg.payload), published);
 });
