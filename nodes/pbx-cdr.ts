@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { evaluateProperty } from './common/evaluate-property';
-import { reportError, shorten } from './common/report-error';
+import { failureWords, PbxSetupError, setupFailure } from './common/error-status';
+import { failureStatusText, reportError } from './common/report-error';
 import { statusWord } from './common/status-words';
 import { CdrPool, databaseOptionsFrom } from './lib/cdr/cdr-pool';
 import { CdrQueries, cdrRulesFrom } from './lib/cdr/cdr-queries';
@@ -25,18 +26,20 @@ export = function (RED: NodeAPI) {
     let properties: CdrNodeProperties | null = null;
     let queries: CdrQueries | null = null;
     let pool: CdrPool | null = null;
-    let setupError = '';
+    const failed = failureWords(RED, 'pbx-cdr');
+    let setupError: Error | null = null;
     try {
       properties = readCdrNodeProperties(def);
-      if (!config) throw new Error('no PBX selected: choose a pbx-config');
+      if (!config) throw new PbxSetupError('no_pbx', 'no PBX selected: choose a pbx-config');
       // Else the defaults standing in for bad settings would report a missing dbHost.
-      if (config.settingsError) throw new Error(`invalid PBX settings: ${config.settingsError}`);
+      if (config.settingsError) throw new PbxSetupError('settings', `invalid PBX settings: ${config.settingsError}`);
       pool = config.shared('cdr-pool', () => new CdrPool());
       queries = new CdrQueries(pool.acquire(node.id, databaseOptionsFrom(config.settings)), cdrRulesFrom(config.settings));
     } catch (err) {
-      setupError = (err as Error).message;
-      node.status({ fill: 'red', shape: 'ring', text: shorten(setupError) });
-      node.error(`pbx-cdr: ${setupError}`);
+      // Before the properties are read, a plain Error is about them; after, about the pbx-config.
+      setupError = setupFailure(err, properties ? 'settings' : 'node_settings');
+      node.status({ fill: 'red', shape: 'ring', text: failureStatusText(setupError, failed) });
+      node.error(`pbx-cdr: ${setupError.message}`);
     }
     // Show at once whether the database is usable (as the AMI nodes show their connection);
     // a query that has started since then sets the status itself.
@@ -46,13 +49,13 @@ export = function (RED: NodeAPI) {
       () => { if (!queried && !closing) node.status({ fill: 'green', shape: 'dot', text: statusWord(RED, 'pbx-cdr.status.connected', 'connected') }); },
       (err: Error) => {
         if (queried || closing) return;
-        node.status({ fill: 'red', shape: 'ring', text: shorten(err.message) });
+        node.status({ fill: 'red', shape: 'ring', text: failureStatusText(err, failed) });
         node.warn(`pbx-cdr: ${err.message}`);
       },
     );
 
     node.on('input', (msg: NodeMessageInFlow, send: (msg: NodeMessage) => void, done: (err?: Error) => void) => {
-      if (!queries || !properties) return reportError(node, new Error(`pbx-cdr is not set up: ${setupError}`), done);
+      if (!queries || !properties) return reportError(node, new Error(`pbx-cdr is not set up: ${setupError?.message ?? ''}`, { cause: setupError }), done, failed);
       const run = queries;
       const props = properties;
       const names = propertiesOf(props.query);
@@ -72,7 +75,7 @@ export = function (RED: NodeAPI) {
           send(out);
           done();
         })
-        .catch((err: unknown) => reportError(node, err, done));
+        .catch((err: unknown) => reportError(node, err, done, failed));
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {

@@ -1,7 +1,8 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { evaluateProperty } from './common/evaluate-property';
 import { addHttpAnswer, addHttpErrorAnswer, pbxClientFor, type HttpAnswerMessage, type PbxConfigNode } from './common/pbx-client-link';
-import { reportError, shorten } from './common/report-error';
+import { failureWords, PbxSetupError, setupFailure } from './common/error-status';
+import { failureStatusText, reportError, shorten } from './common/report-error';
 import { statusWord } from './common/status-words';
 import { AmiPbxClient } from './lib/dial/ami-pbx-client';
 import { readHangupProperties, sourceOf, type HangupProperties } from './lib/dial/node-properties';
@@ -19,21 +20,23 @@ export = function (RED: NodeAPI) {
     const word = (key: string, english: string): string => statusWord(RED, `pbx-hangup.status.${key}`, english);
     let properties: HangupProperties | null = null;
     let client: PbxClient | null = null;
-    let setupError = '';
+    const failed = failureWords(RED, 'pbx-hangup');
+    let setupError: Error | null = null;
     try {
       properties = readHangupProperties(def);
-      if (!config) throw new Error('no PBX selected: choose a pbx-config');
+      if (!config) throw new PbxSetupError('no_pbx', 'no PBX selected: choose a pbx-config');
       // Name the bad setting, not what the defaults standing in for it lack (an AMI connection, an httpUrl).
-      if (config.settingsError) throw new Error(`invalid PBX settings: ${config.settingsError}`);
+      if (config.settingsError) throw new PbxSetupError('settings', `invalid PBX settings: ${config.settingsError}`);
       client = pbxClientFor(node, config, properties.transport, (connection) => new AmiPbxClient({ connection, settings: config.settings }));
     } catch (err) {
-      setupError = (err as Error).message;
-      node.status({ fill: 'red', shape: 'ring', text: shorten(setupError) });
-      node.error(`pbx-hangup: ${setupError}`);
+      // Before the properties are read, a plain Error is about them; after, about the pbx-config.
+      setupError = setupFailure(err, properties ? 'settings' : 'node_settings');
+      node.status({ fill: 'red', shape: 'ring', text: failureStatusText(setupError, failed) });
+      node.error(`pbx-hangup: ${setupError.message}`);
     }
 
     node.on('input', (msg: NodeMessageInFlow, send: (msg: NodeMessage) => void, done: (err?: Error) => void) => {
-      if (!client || !properties) return reportError(node, new Error(`pbx-hangup is not set up: ${setupError}`), done);
+      if (!client || !properties) return reportError(node, new Error(`pbx-hangup is not set up: ${setupError?.message ?? ''}`, { cause: setupError }), done, failed);
       const hanger = client;
       const props = properties;
       Promise.all([
@@ -55,7 +58,7 @@ export = function (RED: NodeAPI) {
         })
         .catch((err: unknown) => {
           addHttpErrorAnswer(msg, err);
-          reportError(node, err, done);
+          reportError(node, err, done, failed);
         });
     });
 

@@ -1,7 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { reportError, shorten } from './common/report-error';
+import { deliveryReasonText, failureWords } from './common/error-status';
+import { failureStatusText, reportError } from './common/report-error';
 import { DEFAULT_CONCURRENCY, DeliveryError, DeliveryQueue, QueueFullError, type QueuedItem } from './lib/notify/delivery-queue';
 import { HttpSender } from './lib/notify/http-sender';
 import { readNotifySettings, type NotifyCredentials, type NotifySettings } from './lib/notify/notify-settings';
@@ -31,6 +32,7 @@ export = function (RED: NodeAPI) {
   function PbxNotifyNode(this: Node<NotifyCredentials>, config: NodeDef & Record<string, unknown>) {
     RED.nodes.createNode(this, config);
     const node = this;
+    const failed = failureWords(RED, 'pbx-notify');
 
     let settings: NotifySettings;
     let builder: RequestBuilder;
@@ -41,7 +43,7 @@ export = function (RED: NodeAPI) {
       // a broken template or property is reported at deploy, and every message is refused
       const message = (err as Error).message;
       node.error(`pbx-notify: ${message}`);
-      node.status({ fill: 'red', shape: 'ring', text: shorten(message) });
+      node.status({ fill: 'red', shape: 'ring', text: failureStatusText(err, failed) });
       node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
         done(new Error(`pbx-notify is not configured correctly: ${message}`));
       });
@@ -116,14 +118,14 @@ export = function (RED: NodeAPI) {
             msg.headers = error.response.headers;
             msg.response = error.response.payload;
           }
-          state.lastError = error.message;
+          state.lastError = deliveryReasonText(RED, error.message);
           state.lastErrorFinal = true;
           if (item.context?.done) item.context.done(error);
           else node.error(error, msg); // restored from disk or a previous deploy: Catch still sees it
           showStatus();
         },
         onRetry(_item, reason) {
-          state.lastError = reason;
+          state.lastError = deliveryReasonText(RED, reason);
           state.lastErrorFinal = false;
           showStatus();
         },
@@ -155,7 +157,7 @@ export = function (RED: NodeAPI) {
           done(err);
           return;
         }
-        reportError(node, err, done);
+        reportError(node, err, done, failed);
       }
     });
 
