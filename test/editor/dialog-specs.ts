@@ -49,6 +49,8 @@ export const DIALOGS: DialogSpec[] = [
     valid: { url: 'https://crm.example.com/pbx?call={{payload.call_id}}', method: 'POST', timeout: '5000', queueLimit: '500', persist: 'true' },
     invalid: [
       { field: 'url', value: '' },
+      { field: 'url', value: 'https://crm.example.com/pbx?call={{payload.call_id' },
+      { field: 'url', value: 'crm.example.com/pbx' },
       { field: 'timeout', value: '-5' },
       { field: 'maxAge', value: '0' },
     ],
