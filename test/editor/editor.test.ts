@@ -433,6 +433,13 @@ test('the pbx-notify dialog: method menu, body and content type only for the tem
   await editNode(page, id);
   assert.equal(await page.locator('#node-input-headers-container .node-input-header-name').count(), 2, 'the saved headers are listed again');
   await addHeader('X Bad Header', '1');
+  const badName = page.locator('#node-input-headers-container .node-input-header-name').last();
+  assert.equal(await badName.evaluate((input) => input.classList.contains('input-error')), true, 'the bad name is marked red as typed');
+  assert.equal(
+    await page.locator('#node-input-headers-container .node-input-header-name').first().evaluate((input) => input.classList.contains('input-error')),
+    false,
+    'a good name is not',
+  );
   await pressDone(page);
   const invalid = await savedNode(page, id);
   assert.equal(invalid.valid, false, 'invalid with a bad header name');
