@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { evaluateProperty } from './common/evaluate-property';
-import { failureWords, PbxSetupError, setupFailure } from './common/error-status';
+import { failureWords } from './common/error-status';
+import { notSetUp, reportSetupFailure, usablePbxConfig } from './common/node-setup';
 import { failureStatusText, reportError } from './common/report-error';
 import { statusWord } from './common/status-words';
 import { CdrPool, databaseOptionsFrom } from './lib/cdr/cdr-pool';
@@ -30,16 +31,11 @@ export = function (RED: NodeAPI) {
     let setupError: Error | null = null;
     try {
       properties = readCdrNodeProperties(def);
-      if (!config) throw new PbxSetupError('no_pbx', 'no PBX selected: choose a pbx-config');
-      // Else the defaults standing in for bad settings would report a missing dbHost.
-      if (config.settingsError) throw new PbxSetupError('settings', `invalid PBX settings: ${config.settingsError}`);
-      pool = config.shared('cdr-pool', () => new CdrPool());
-      queries = new CdrQueries(pool.acquire(node.id, databaseOptionsFrom(config.settings)), cdrRulesFrom(config.settings));
+      const pbx = usablePbxConfig(config);
+      pool = pbx.shared('cdr-pool', () => new CdrPool());
+      queries = new CdrQueries(pool.acquire(node.id, databaseOptionsFrom(pbx.settings)), cdrRulesFrom(pbx.settings));
     } catch (err) {
-      // Before the properties are read, a plain Error is about them; after, about the pbx-config.
-      setupError = setupFailure(err, properties ? 'settings' : 'node_settings');
-      node.status({ fill: 'red', shape: 'ring', text: failureStatusText(setupError, failed) });
-      node.error(`pbx-cdr: ${setupError.message}`);
+      setupError = reportSetupFailure(node, 'pbx-cdr', err, properties !== null, failed);
     }
     // Show at once whether the database is usable (as the AMI nodes show their connection);
     // a query that has started since then sets the status itself.
@@ -55,7 +51,7 @@ export = function (RED: NodeAPI) {
     );
 
     node.on('input', (msg: NodeMessageInFlow, send: (msg: NodeMessage) => void, done: (err?: Error) => void) => {
-      if (!queries || !properties) return reportError(node, new Error(`pbx-cdr is not set up: ${setupError?.message ?? ''}`, { cause: setupError }), done, failed);
+      if (!queries || !properties) return reportError(node, notSetUp('pbx-cdr', setupError), done, failed);
       const run = queries;
       const props = properties;
       const names = propertiesOf(props.query);

@@ -1,8 +1,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { evaluateProperty } from './common/evaluate-property';
 import { addHttpAnswer, addHttpErrorAnswer, pbxClientFor, type HttpAnswerMessage, type PbxConfigNode } from './common/pbx-client-link';
-import { failureWords, PbxSetupError, setupFailure } from './common/error-status';
-import { failureStatusText, reportError, shorten } from './common/report-error';
+import { failureWords } from './common/error-status';
+import { notSetUp, reportSetupFailure, usablePbxConfig } from './common/node-setup';
+import { reportError, shorten } from './common/report-error';
 import { statusWord } from './common/status-words';
 import { AmiPbxClient } from './lib/dial/ami-pbx-client';
 import { EndpointNames } from './lib/dial/endpoint-names';
@@ -35,28 +36,23 @@ export = function (RED: NodeAPI) {
     let setupError: Error | null = null;
     try {
       properties = readDialProperties(def);
-      if (!config) throw new PbxSetupError('no_pbx', 'no PBX selected: choose a pbx-config');
-      // Name the bad setting, not what the defaults standing in for it lack (an AMI connection, an httpUrl).
-      if (config.settingsError) throw new PbxSetupError('settings', `invalid PBX settings: ${config.settingsError}`);
-      client = pbxClientFor(node, config, properties.transport, (connection) => new AmiPbxClient({
+      const pbx = usablePbxConfig(config);
+      client = pbxClientFor(node, pbx, properties.transport, (connection) => new AmiPbxClient({
         connection,
-        settings: config.settings,
-        endpointNames: config.shared('endpoint-names', () => new EndpointNames()),
+        settings: pbx.settings,
+        endpointNames: pbx.shared('endpoint-names', () => new EndpointNames()),
         // pbx-event's per-PBX call tracker learns our call_id, extension and number before
         // the Originate leaves, so it reports the call as caller_type=originate from `exten`.
         // Looked up at dial time: pbx-event nodes may be started after this one.
-        originates: { registerOriginate: (originate) => callTrackerFor(config).registerOriginate(originate) },
+        originates: { registerOriginate: (originate) => callTrackerFor(pbx).registerOriginate(originate) },
       }));
       if (client.transport === 'http' && (properties.callerId || properties.variables)) node.warn('callerId and variables are not sent over the vendor HTTP API');
     } catch (err) {
-      // Before the properties are read, a plain Error is about them; after, about the pbx-config.
-      setupError = setupFailure(err, properties ? 'settings' : 'node_settings');
-      node.status({ fill: 'red', shape: 'ring', text: failureStatusText(setupError, failed) });
-      node.error(`pbx-dial: ${setupError.message}`);
+      setupError = reportSetupFailure(node, 'pbx-dial', err, properties !== null, failed);
     }
 
     node.on('input', (msg: NodeMessageInFlow, send: (msg: NodeMessage) => void, done: (err?: Error) => void) => {
-      if (!client || !properties) return reportError(node, new Error(`pbx-dial is not set up: ${setupError?.message ?? ''}`, { cause: setupError }), done, failed);
+      if (!client || !properties) return reportError(node, notSetUp('pbx-dial', setupError), done, failed);
       const dialer = client;
       const props = properties;
       Promise.all([

@@ -1,8 +1,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { evaluateProperty } from './common/evaluate-property';
 import { addHttpAnswer, addHttpErrorAnswer, pbxClientFor, type HttpAnswerMessage, type PbxConfigNode } from './common/pbx-client-link';
-import { failureWords, PbxSetupError, setupFailure } from './common/error-status';
-import { failureStatusText, reportError, shorten } from './common/report-error';
+import { failureWords } from './common/error-status';
+import { notSetUp, reportSetupFailure, usablePbxConfig } from './common/node-setup';
+import { reportError, shorten } from './common/report-error';
 import { statusWord } from './common/status-words';
 import { AmiPbxClient } from './lib/dial/ami-pbx-client';
 import { readHangupProperties, sourceOf, type HangupProperties } from './lib/dial/node-properties';
@@ -24,19 +25,14 @@ export = function (RED: NodeAPI) {
     let setupError: Error | null = null;
     try {
       properties = readHangupProperties(def);
-      if (!config) throw new PbxSetupError('no_pbx', 'no PBX selected: choose a pbx-config');
-      // Name the bad setting, not what the defaults standing in for it lack (an AMI connection, an httpUrl).
-      if (config.settingsError) throw new PbxSetupError('settings', `invalid PBX settings: ${config.settingsError}`);
-      client = pbxClientFor(node, config, properties.transport, (connection) => new AmiPbxClient({ connection, settings: config.settings }));
+      const pbx = usablePbxConfig(config);
+      client = pbxClientFor(node, pbx, properties.transport, (connection) => new AmiPbxClient({ connection, settings: pbx.settings }));
     } catch (err) {
-      // Before the properties are read, a plain Error is about them; after, about the pbx-config.
-      setupError = setupFailure(err, properties ? 'settings' : 'node_settings');
-      node.status({ fill: 'red', shape: 'ring', text: failureStatusText(setupError, failed) });
-      node.error(`pbx-hangup: ${setupError.message}`);
+      setupError = reportSetupFailure(node, 'pbx-hangup', err, properties !== null, failed);
     }
 
     node.on('input', (msg: NodeMessageInFlow, send: (msg: NodeMessage) => void, done: (err?: Error) => void) => {
-      if (!client || !properties) return reportError(node, new Error(`pbx-hangup is not set up: ${setupError?.message ?? ''}`, { cause: setupError }), done, failed);
+      if (!client || !properties) return reportError(node, notSetUp('pbx-hangup', setupError), done, failed);
       const hanger = client;
       const props = properties;
       Promise.all([
